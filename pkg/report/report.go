@@ -36,24 +36,24 @@ type Pod struct {
 
 // Container is one container of the pod.
 type Container struct {
-	Name       string         `json:"name"`
-	Image      string         `json:"image"`
-	Kind       classify.Kind  `json:"kind"`
-	Role       classify.Role  `json:"role"`
-	Order      int            `json:"order"`
-	Reasons    []string       `json:"reasons"`
-	State      string         `json:"state"`
-	Reason     string         `json:"reason,omitempty"`
-	Message    string         `json:"message,omitempty"`
-	ExitCode   *int32         `json:"exitCode"`
-	Restarts   int32          `json:"restarts"`
-	Ready      bool           `json:"ready"`
-	Started    bool           `json:"started"`
-	StartedAt  *time.Time     `json:"startedAt"`
-	FinishedAt *time.Time     `json:"finishedAt"`
-	LastState  *LastState     `json:"lastState"`
-	Ports      []Port         `json:"ports"`
-	Mounts     []Mount        `json:"mounts"`
+	Name       string        `json:"name"`
+	Image      string        `json:"image"`
+	Kind       classify.Kind `json:"kind"`
+	Role       classify.Role `json:"role"`
+	Order      int           `json:"order"`
+	Reasons    []string      `json:"reasons"`
+	State      string        `json:"state"`
+	Reason     string        `json:"reason,omitempty"`
+	Message    string        `json:"message,omitempty"`
+	ExitCode   *int32        `json:"exitCode"`
+	Restarts   int32         `json:"restarts"`
+	Ready      bool          `json:"ready"`
+	Started    bool          `json:"started"`
+	StartedAt  *time.Time    `json:"startedAt"`
+	FinishedAt *time.Time    `json:"finishedAt"`
+	LastState  *LastState    `json:"lastState"`
+	Ports      []Port        `json:"ports"`
+	Mounts     []Mount       `json:"mounts"`
 	status     *corev1.ContainerStatus
 	spec       *corev1.Container
 }

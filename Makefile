@@ -1,0 +1,52 @@
+# kubectl pods-pattern — run `make help` for the targets.
+SHELL := /usr/bin/env bash
+GO ?= go
+BIN := bin/kubectl-pods_pattern
+PKG := github.com/pods-pattern/kubectl-pods-pattern
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X $(PKG)/pkg/version.Version=$(VERSION) -X $(PKG)/pkg/version.Commit=$(COMMIT) -X $(PKG)/pkg/version.Date=$(DATE)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: help build install test unit e2e lint verify demo demo-down cluster-up cluster-down clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## Build bin/kubectl-pods_pattern
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kubectl-pods_pattern
+
+install: ## Install the plugin into $(go env GOPATH)/bin
+	$(GO) install -trimpath -ldflags "$(LDFLAGS)" ./cmd/kubectl-pods_pattern
+
+unit: ## Unit tests only (fast, no cluster)
+	$(GO) test -count=1 ./...
+
+test: unit e2e ## Unit tests, then end-to-end tests against a local kube-apiserver
+
+e2e: build ## End-to-end tests against a real kube-apiserver + etcd it starts and stops
+	hack/e2e.sh
+
+lint: ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+verify: lint ## lint plus the import rules of the domain packages
+	hack/verify-imports.sh
+
+demo: build ## Build the plugin, start a local control plane with the seed lab's pods and describe them
+	hack/demo.sh
+
+demo-down: ## Stop the demo's control plane
+	hack/demo-down.sh
+
+cluster-up: ## Start a local kube-apiserver + etcd + test kubelet (prints export KUBECONFIG=...)
+	hack/cluster-up.sh
+
+cluster-down: ## Stop it
+	hack/cluster-down.sh
+
+clean: ## Remove build output
+	rm -rf bin dist

@@ -1,0 +1,124 @@
+package cmd
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
+)
+
+// DescribeOptions are the options of `describe`.
+type DescribeOptions struct {
+	Targets TargetOptions
+	Output  string
+	Color   string
+
+	configFlags *genericclioptions.ConfigFlags
+	rules       classify.Rules
+	color       bool
+	now         func() time.Time
+	genericiooptions.IOStreams
+}
+
+// NewCmdDescribe builds `describe`.
+func NewCmdDescribe(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &DescribeOptions{configFlags: flags, IOStreams: streams, now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "describe (POD | TYPE/NAME | -l SELECTOR | -f FILE)",
+		Short: "Show every container of a pod with its kind, role, evidence, init order, state and findings",
+		Long: `Show every container of a pod with its kind (init, sidecar, container, ephemeral) and role
+(init, main, sidecar, adapter, ambassador, debug), the evidence for the role, the init order and
+exit status, shared volumes, ports, restarts, recent events and what is wrong.
+
+A pod can state roles itself: annotation pods-pattern.io/roles: "name=role,name=role" always wins.`,
+		Example: `  # The seed lab's pod
+  kubectl pods-pattern describe nx
+
+  # Every pod of a deployment, or selected by label in all namespaces
+  kubectl pods-pattern describe deploy/web
+  kubectl pods-pattern describe -l app=web -A
+
+  # A manifest, with no cluster at all (Pods, workloads, Lists, many documents)
+  kubectl pods-pattern describe -f pod.yaml
+  kubectl get pod nx -o yaml | kubectl pods-pattern describe -f -
+
+  # For scripts
+  kubectl pods-pattern describe nx -o json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd)
+		},
+	}
+	o.Targets.AddFlags(cmd, true)
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
+	cmd.Flags().StringVar(&o.Color, "color", "auto", "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	return cmd
+}
+
+// Complete fills the options from flags and the kubeconfig.
+func (o *DescribeOptions) Complete(args []string) error {
+	if err := o.Targets.Complete(o.configFlags, o.In, args); err != nil {
+		return err
+	}
+	var err error
+	if o.rules, err = o.Targets.Rules(); err != nil {
+		return err
+	}
+	o.color, err = printers.UseColor(o.Color, o.Out)
+	return err
+}
+
+// Validate checks the flags.
+func (o *DescribeOptions) Validate() error {
+	if err := printers.ValidateOutput(o.Output); err != nil {
+		return err
+	}
+	return o.Targets.Validate()
+}
+
+// Run fetches the pods and their events, builds the reports and prints them.
+func (o *DescribeOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	targets, err := o.Targets.Pods(ctx)
+	if err != nil {
+		return err
+	}
+	events := map[string][]corev1.Event{}
+	if !o.Targets.FromFiles() {
+		cs, err := o.Targets.NewClient()
+		if err != nil {
+			return err
+		}
+		pods := make([]corev1.Pod, len(targets))
+		for i, t := range targets {
+			pods[i] = *t.Pod
+		}
+		if events, err = (&kube.Client{CS: cs}).Events(ctx, pods); err != nil {
+			// Events help but are not the pod: say so and go on.
+			fmt.Fprintf(o.ErrOut, "warning: events not shown: %v\n", err)
+		}
+	}
+	reports := make([]report.Pod, 0, len(targets))
+	for _, t := range targets {
+		r := report.Build(t.Pod, events[string(t.Pod.UID)], o.rules)
+		r.Source = t.Source
+		reports = append(reports, r)
+	}
+	if o.Output != "" {
+		return printers.PrintList(o.Out, o.Output, reports)
+	}
+	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(), NoEvents: o.Targets.FromFiles()})
+}

@@ -1,0 +1,37 @@
+// Package cmd holds the cobra commands, one file per subcommand. Each follows
+// the Options pattern: flags fill Options, then Complete, Validate, Run.
+package cmd
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// NewRootCmd builds `kubectl pods-pattern` with kubectl's usual flags.
+func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	flags := genericclioptions.NewConfigFlags(true)
+	root := &cobra.Command{
+		Use:   "pods-pattern",
+		Short: "See the structure of multi-container pods: init order, sidecars, adapters, ambassadors",
+		Long: `kubectl pods-pattern shows what kubectl describe and kubectl logs do not: which container of a pod
+is the app, which are init containers, native sidecars, sidecars, adapters or ambassadors, and why;
+how the init sequence ran; and the logs of all containers merged in time order.`,
+		Example: `  # What is in pod nx, and what is wrong with it
+  kubectl pods-pattern describe nx
+
+  # Inspect a manifest without a cluster
+  kubectl pods-pattern describe -f pod.yaml`,
+		Annotations: map[string]string{
+			cobra.CommandDisplayNameAnnotation: "kubectl pods-pattern",
+		},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	flags.AddFlags(root.PersistentFlags())
+	root.AddCommand(
+		NewCmdDescribe(flags, streams),
+		NewCmdVersion(streams),
+	)
+	return root
+}

@@ -1,0 +1,147 @@
+// Package manifest reads pods out of manifests with no cluster: a Pod, a
+// workload's pod template, a List, or many YAML documents.
+package manifest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// Pod is a pod found in a manifest, with where it came from.
+type Pod struct {
+	Pod    *corev1.Pod
+	Source string // e.g. "deployment/web template", empty for a Pod
+}
+
+var decoder = serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer()
+
+// Decode reads every document of a manifest. name is used in errors.
+func Decode(r io.Reader, name string) ([]Pod, error) {
+	reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(r, 64*1024))
+	var out []Pod
+	doc := 0
+	for {
+		data, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		doc++
+		if len(bytes.TrimSpace(stripComments(data))) == 0 {
+			continue
+		}
+		pods, err := decodeDocument(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: document %d: %w", name, doc, err)
+		}
+		out = append(out, pods...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no pods or workloads found", name)
+	}
+	return out, nil
+}
+
+func decodeDocument(data []byte) ([]Pod, error) {
+	json, err := utilyaml.ToJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	var meta metav1.TypeMeta
+	if err := utilyaml.Unmarshal(json, &meta); err != nil {
+		return nil, err
+	}
+	if meta.Kind == "" {
+		return nil, errors.New("object has no kind")
+	}
+	if meta.Kind == "List" || strings.HasSuffix(meta.Kind, "List") && meta.APIVersion == "v1" {
+		var list corev1.List
+		if err := utilyaml.Unmarshal(json, &list); err != nil {
+			return nil, err
+		}
+		var out []Pod
+		for i, item := range list.Items {
+			pods, err := decodeDocument(item.Raw)
+			if err != nil {
+				return nil, fmt.Errorf("item %d: %w", i, err)
+			}
+			out = append(out, pods...)
+		}
+		return out, nil
+	}
+	obj, _, err := decoder.Decode(json, nil, nil)
+	if err != nil {
+		if runtime.IsNotRegisteredError(err) {
+			return nil, fmt.Errorf("%s %q holds no pods: only Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate and List are read", meta.Kind, meta.APIVersion)
+		}
+		return nil, err
+	}
+	return podsOf(obj)
+}
+
+// podsOf returns the pod, or a pod built from a workload's template.
+func podsOf(obj runtime.Object) ([]Pod, error) {
+	tmpl := func(kind string, m metav1.ObjectMeta, t corev1.PodTemplateSpec) []Pod {
+		p := &corev1.Pod{ObjectMeta: t.ObjectMeta, Spec: t.Spec}
+		p.Name, p.Namespace = m.Name, m.Namespace
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		return []Pod{{Pod: p, Source: kind + "/" + m.Name + " template"}}
+	}
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		return []Pod{{Pod: o}}, nil
+	case *corev1.PodList:
+		out := make([]Pod, len(o.Items))
+		for i := range o.Items {
+			out[i] = Pod{Pod: &o.Items[i]}
+		}
+		return out, nil
+	case *appsv1.Deployment:
+		return tmpl("deployment", o.ObjectMeta, o.Spec.Template), nil
+	case *appsv1.StatefulSet:
+		return tmpl("statefulset", o.ObjectMeta, o.Spec.Template), nil
+	case *appsv1.DaemonSet:
+		return tmpl("daemonset", o.ObjectMeta, o.Spec.Template), nil
+	case *appsv1.ReplicaSet:
+		return tmpl("replicaset", o.ObjectMeta, o.Spec.Template), nil
+	case *batchv1.Job:
+		return tmpl("job", o.ObjectMeta, o.Spec.Template), nil
+	case *batchv1.CronJob:
+		return tmpl("cronjob", o.ObjectMeta, o.Spec.JobTemplate.Spec.Template), nil
+	case *corev1.ReplicationController:
+		if o.Spec.Template == nil {
+			return nil, fmt.Errorf("replicationcontroller %q has no template", o.Name)
+		}
+		return tmpl("replicationcontroller", o.ObjectMeta, *o.Spec.Template), nil
+	case *corev1.PodTemplate:
+		return tmpl("podtemplate", o.ObjectMeta, o.Template), nil
+	}
+	return nil, fmt.Errorf("%s holds no pods: only Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate and List are read", obj.GetObjectKind().GroupVersionKind().Kind)
+}
+
+func stripComments(data []byte) []byte {
+	var out [][]byte
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
+			out = append(out, line)
+		}
+	}
+	return bytes.Join(out, []byte("\n"))
+}
