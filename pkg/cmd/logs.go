@@ -19,6 +19,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
@@ -143,6 +145,9 @@ func roleNames() []string {
 
 // Complete reads the kubeconfig, the rules and the flags that need parsing.
 func (o *LogsOptions) Complete(args []string) error {
+	if o.Targets.NewClient == nil {
+		o.Targets.NewClient = o.newClient
+	}
 	if err := o.Targets.Complete(o.configFlags, o.In, args); err != nil {
 		return err
 	}
@@ -222,6 +227,23 @@ func (o *LogsOptions) Validate() error {
 		}
 	}
 	return nil
+}
+
+// newClient is the targets' client with room for one request per stream:
+// client-go's default rate limit (5/s, burst 10) would open 50 streams over
+// 8 seconds and hold their lines back.
+func (o *LogsOptions) newClient() (kubernetes.Interface, error) {
+	if _, err := o.Targets.newClient(); err != nil {
+		return nil, err // the same checks and messages as every command
+	}
+	cfg, err := o.configFlags.ToRESTConfig()
+	if err != nil {
+		return nil, kubeconfigError(err)
+	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS = float32(max(50, o.MaxLogRequests))
+	cfg.Burst = 2*o.MaxLogRequests + 10
+	return kubernetes.NewForConfig(cfg)
 }
 
 func validRole(r string) bool {
