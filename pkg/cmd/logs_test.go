@@ -86,7 +86,7 @@ current-context: c
 	return out.String(), errOut.String(), err
 }
 
-func seedPod(t *testing.T) *corev1.Pod {
+func logsSeedPod(t *testing.T) *corev1.Pod {
 	return testutil.LoadPod(t, filepath.Join(testutil.FixturesDir(), "seed", "task3-nx.yaml"))
 }
 
@@ -122,7 +122,7 @@ func seedLogs() *fakeLogs {
 
 func TestLogsSeedTask4(t *testing.T) {
 	logs := seedLogs()
-	out, errOut, err := runLogs(t, []*corev1.Pod{seedPod(t)}, logs, "nx")
+	out, errOut, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx")
 	require.NoError(t, err)
 	assert.Empty(t, errOut)
 	assert.Equal(t, `[nginx main] 10.0.0.1 - - "GET /?unknown HTTP/1.1" 404 153
@@ -161,13 +161,13 @@ func TestLogsFlags(t *testing.T) {
 			out: "[sidecar sidecar] tick\n[sidecar sidecar] Error discovered!\n"},
 		{name: "selector tags with the pod", args: []string{"-l", "app=nx", "-c", "sidecar"},
 			pod: func(t *testing.T) *corev1.Pod {
-				p := seedPod(t)
+				p := logsSeedPod(t)
 				p.Labels = map[string]string{"app": "nx"}
 				return p
 			},
 			out: "[nx sidecar sidecar] tick\n[nx sidecar sidecar] Error discovered!\n"},
 		{name: "previous merges both instances, skips the others", args: []string{"nx", "-p"},
-			pod: func(t *testing.T) *corev1.Pod { return restarted(seedPod(t), "nginx") },
+			pod: func(t *testing.T) *corev1.Pod { return restarted(logsSeedPod(t), "nginx") },
 			out: "[nginx main previous] previous nginx said hello\n[nginx main] 10.0.0.1 - - \"GET /?unknown HTTP/1.1\" 404 153\n" +
 				"[nginx main] 2026/11/26 03:30:03 [error] 29#29: *1 open() \"/usr/share/nginx/html/unknown\" failed\n",
 			notes: "note: pod/nx container sidecar has no previous instance (0 restarts), skipped\n"},
@@ -186,7 +186,7 @@ func TestLogsFlags(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			pod := seedPod(t)
+			pod := logsSeedPod(t)
 			if c.pod != nil {
 				pod = c.pod(t)
 			}
@@ -204,7 +204,7 @@ func TestLogsFlags(t *testing.T) {
 
 func TestLogsRequestOptions(t *testing.T) {
 	logs := seedLogs()
-	_, _, err := runLogs(t, []*corev1.Pod{seedPod(t)}, logs, "nx", "-c", "nginx", "--tail", "5", "--since", "90s", "--limit-bytes", "1000")
+	_, _, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "-c", "nginx", "--tail", "5", "--since", "90s", "--limit-bytes", "1000")
 	require.NoError(t, err)
 	require.Len(t, logs.requests, 1)
 	r := logs.requests[0]
@@ -219,7 +219,7 @@ func TestLogsRequestOptions(t *testing.T) {
 }
 
 func TestLogsJSON(t *testing.T) {
-	out, _, err := runLogs(t, []*corev1.Pod{seedPod(t)}, seedLogs(), "nx", "-o", "json", "--grep", "404|discovered")
+	out, _, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, seedLogs(), "nx", "-o", "json", "--grep", "404|discovered")
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 2)
@@ -234,21 +234,21 @@ func TestLogsJSON(t *testing.T) {
 
 func TestLogsEscapesContainerOutput(t *testing.T) {
 	logs := &fakeLogs{logs: map[string]string{"nginx": t1 + " \x1b]0;owned\x07\x1b[2Jclear\r\n"}}
-	out, _, err := runLogs(t, []*corev1.Pod{seedPod(t)}, logs, "nx", "-c", "nginx")
+	out, _, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "-c", "nginx")
 	require.NoError(t, err)
 	assert.Equal(t, "[nginx main] ^[]0;owned\\x07^[[2Jclear\\r\n", out)
 
-	out, _, err = runLogs(t, []*corev1.Pod{seedPod(t)}, logs, "nx", "-c", "nginx", "--raw")
+	out, _, err = runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "-c", "nginx", "--raw")
 	require.NoError(t, err)
 	assert.Equal(t, "[nginx main] \x1b]0;owned\x07\x1b[2Jclear\r\n", out)
 }
 
 func TestLogsColour(t *testing.T) {
-	out, _, err := runLogs(t, []*corev1.Pod{seedPod(t)}, seedLogs(), "nx", "-c", "sidecar", "--color", "always")
+	out, _, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, seedLogs(), "nx", "-c", "sidecar", "--color", "always")
 	require.NoError(t, err)
 	assert.Contains(t, out, "\x1b[34msidecar\x1b[0m] tick\n")
 	t.Setenv("NO_COLOR", "1")
-	out, _, err = runLogs(t, []*corev1.Pod{seedPod(t)}, seedLogs(), "nx", "-c", "sidecar")
+	out, _, err = runLogs(t, []*corev1.Pod{logsSeedPod(t)}, seedLogs(), "nx", "-c", "sidecar")
 	require.NoError(t, err)
 	assert.NotContains(t, out, "\x1b")
 }
@@ -256,7 +256,7 @@ func TestLogsColour(t *testing.T) {
 func TestLogsErrors(t *testing.T) {
 	logs := seedLogs()
 	logs.failures = map[string]error{"sidecar": errors.New("container \"sidecar\" in pod \"nx\" is waiting to start: ContainerCreating")}
-	_, _, err := runLogs(t, []*corev1.Pod{seedPod(t)}, logs, "nx")
+	_, _, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx")
 	// The fake clientset can only fail at the transport; the real API path is in test/e2e.
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "pod/nx container sidecar: "), err.Error())
@@ -264,7 +264,7 @@ func TestLogsErrors(t *testing.T) {
 
 	logs = seedLogs()
 	logs.failures = map[string]error{"sidecar": errors.New("boom")}
-	out, errOut, err := runLogs(t, []*corev1.Pod{seedPod(t)}, logs, "nx", "--ignore-errors")
+	out, errOut, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "--ignore-errors")
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(errOut, "warning: pod/nx container sidecar: "), errOut)
 	assert.Contains(t, errOut, "boom")
@@ -272,7 +272,7 @@ func TestLogsErrors(t *testing.T) {
 }
 
 func TestLogsWaitingContainers(t *testing.T) {
-	pod := seedPod(t)
+	pod := logsSeedPod(t)
 	pod.Status.ContainerStatuses[1].State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}
 	pod.Status.ContainerStatuses[1].ContainerID = ""
 	out, errOut, err := runLogs(t, []*corev1.Pod{pod}, seedLogs(), "nx")
@@ -282,7 +282,7 @@ func TestLogsWaitingContainers(t *testing.T) {
 
 	// A crash-looping container: the kubelet's current log is the last
 	// instance, so --previous must not read it twice.
-	pod = restarted(seedPod(t), "sidecar")
+	pod = restarted(logsSeedPod(t), "sidecar")
 	pod.Status.ContainerStatuses[1].State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
 	logs := seedLogs()
 	out, _, err = runLogs(t, []*corev1.Pod{pod}, logs, "nx", "-p", "-c", "sidecar")
@@ -295,7 +295,7 @@ func TestLogsWaitingContainers(t *testing.T) {
 func TestLogsSeveralPods(t *testing.T) {
 	var pods []*corev1.Pod
 	for _, name := range []string{"web-a", "web-b", "web-c"} {
-		p := seedPod(t)
+		p := logsSeedPod(t)
 		p.Name, p.UID = name, types.UID("uid-"+name)
 		p.Labels = map[string]string{"app": "web"}
 		p.ResourceVersion = ""
@@ -308,7 +308,7 @@ func TestLogsSeveralPods(t *testing.T) {
 }
 
 func TestLogsFollowReconnectsAndAttachesNewPods(t *testing.T) {
-	pod := seedPod(t)
+	pod := logsSeedPod(t)
 	pod.Labels = map[string]string{"app": "web"}
 	cs := fake.NewClientset(pod)
 	logs := seedLogs()
@@ -343,7 +343,7 @@ func TestLogsFollowReconnectsAndAttachesNewPods(t *testing.T) {
 	assert.Equal(t, first, safeOut.String())
 
 	// A new pod of the selector joins.
-	newPod := seedPod(t)
+	newPod := logsSeedPod(t)
 	newPod.Name, newPod.UID, newPod.ResourceVersion = "nx-2", types.UID("uid-nx-2"), ""
 	newPod.Labels = map[string]string{"app": "web"}
 	_, err := cs.CoreV1().Pods("default").Create(ctx, newPod, metav1.CreateOptions{})
