@@ -231,7 +231,10 @@ func (o *LogsOptions) Validate() error {
 
 // newClient is the targets' client with room for one request per stream:
 // client-go's default rate limit (5/s, burst 10) would open 50 streams over
-// 8 seconds and hold their lines back.
+// 8 seconds and hold their lines back. It speaks HTTP/1.1: over HTTP/2 every
+// stream the merge is not reading yet would be buffered in this process up
+// to its 4 MiB flow-control window; over one TCP connection per stream the
+// kernel holds it back instead, and memory stays flat.
 func (o *LogsOptions) newClient() (kubernetes.Interface, error) {
 	if _, err := o.Targets.newClient(); err != nil {
 		return nil, err // the same checks and messages as every command
@@ -241,6 +244,7 @@ func (o *LogsOptions) newClient() (kubernetes.Interface, error) {
 		return nil, kubeconfigError(err)
 	}
 	cfg = rest.CopyConfig(cfg)
+	cfg.NextProtos = []string{"http/1.1"}
 	cfg.QPS = float32(max(50, o.MaxLogRequests))
 	cfg.Burst = 2*o.MaxLogRequests + 10
 	return kubernetes.NewForConfig(cfg)
