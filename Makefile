@@ -50,3 +50,8 @@ cluster-down: ## Stop it
 
 clean: ## Remove build output
 	rm -rf bin dist
+
+.PHONY: bench
+bench: ## Benchmarks: the log merge (go test -bench), then logs vs kubectl logs and stern on a local control plane
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/logmerge/
+	hack/bench-logs.sh

@@ -42,7 +42,7 @@ if [[ ! -x "${STERN}" ]]; then
 fi
 
 log "building bin/kubectl-pods_pattern"
-go build -trimpath -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern
+go build -trimpath -ldflags "-s -w" -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern # as make build
 PLUGIN="${ROOT}/bin/kubectl-pods_pattern"
 
 run_dir="$(mktemp -d "${TMPDIR:-/tmp}/pods-pattern-bench.XXXXXX")"

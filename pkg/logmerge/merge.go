@@ -51,17 +51,18 @@ type Options struct {
 const (
 	DefaultMaxDelay     = 250 * time.Millisecond
 	DefaultMaxLineBytes = 1 << 20
-	readBufferBytes     = 32 << 10
-	batchBytes          = 32 << 10
-	batchLines          = 512
-	batchesPerStream    = 4
+	readBufferBytes     = 16 << 10
+	batchBytes          = 16 << 10
+	batchLines          = 256
+	batchesPerStream    = 3
 	maxDedupeLines      = 4096
 )
 
 // Merger merges streams by timestamp. Lines of one stream keep their order;
 // lines of different streams with the same timestamp come in the order the
 // streams were added. Memory is bounded: each stream holds at most
-// batchesPerStream batches of batchBytes (plus one line up to MaxLineBytes).
+// batchesPerStream batches of about batchBytes and a read buffer (a line
+// longer than a batch takes up to MaxLineBytes while it is in flight).
 type Merger struct {
 	opts   Options
 	ctx    context.Context
@@ -131,9 +132,6 @@ func (m *Merger) Add(src Source) int {
 	m.nextID++
 	m.mu.Unlock()
 	s := &stream{id: id, src: src, free: make(chan *batch, batchesPerStream)}
-	for range batchesPerStream {
-		s.free <- &batch{buf: make([]byte, 0, batchBytes), lines: make([]span, 0, batchLines)}
-	}
 	m.registered.Add(1)
 	m.wg.Add(1)
 	go m.pump(s)
@@ -369,6 +367,7 @@ type pumper struct {
 	haveTime bool
 	dedupe   dedupe
 	long     []byte // one line longer than the read buffer
+	batches  int    // batches made for this stream
 }
 
 func (p *pumper) send(ev event) bool {
@@ -505,6 +504,29 @@ func (p *pumper) readLine() (line []byte, terminated, truncated bool, err error)
 	}
 }
 
+// takeBatch gets a batch to fill: a returned one, a new one while the stream
+// has fewer than batchesPerStream (quiet streams never grow to it), or it
+// waits for the merger to return one, which is the back-pressure that keeps
+// a fast stream from running ahead of the others.
+func (p *pumper) takeBatch() bool {
+	select {
+	case p.b = <-p.s.free:
+		return true
+	default:
+	}
+	if p.batches < batchesPerStream {
+		p.batches++
+		p.b = &batch{buf: make([]byte, 0, batchBytes), lines: make([]span, 0, batchLines)}
+		return true
+	}
+	select {
+	case p.b = <-p.s.free:
+		return true
+	case <-p.m.ctx.Done():
+		return false
+	}
+}
+
 func trimNewline(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\n' {
 		return b[:n-1]
@@ -530,12 +552,8 @@ func (p *pumper) add(raw []byte, truncated bool) bool {
 			return false
 		}
 	}
-	if p.b == nil {
-		select {
-		case p.b = <-p.s.free:
-		case <-p.m.ctx.Done():
-			return false
-		}
+	if p.b == nil && !p.takeBatch() {
+		return false
 	}
 	b := p.b
 	start := int32(len(b.buf))
