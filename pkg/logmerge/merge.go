@@ -51,10 +51,10 @@ type Options struct {
 const (
 	DefaultMaxDelay     = 250 * time.Millisecond
 	DefaultMaxLineBytes = 1 << 20
-	readBufferBytes     = 16 << 10
-	batchBytes          = 16 << 10
-	batchLines          = 256
-	batchesPerStream    = 3
+	readBufferBytes     = 8 << 10
+	batchBytes          = 8 << 10
+	batchLines          = 128
+	batchesPerStream    = 2
 	maxDedupeLines      = 4096
 )
 
