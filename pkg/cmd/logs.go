@@ -533,7 +533,7 @@ func (r *logsRun) attach(p plannedStream) bool {
 	p.log.Client = r.client
 	p.stream.tag = []byte(printers.LogTag(printers.LogTagOptions{
 		Namespace: p.stream.namespace, Pod: p.stream.pod, Container: p.stream.container, Role: p.stream.role,
-		WithPod: r.withPod, Previous: p.stream.previous,
+		WithPod: r.withPod, WithNamespace: r.o.Targets.AllNamespaces, Previous: p.stream.previous,
 	}, printers.Painter{Enabled: r.o.color}))
 	r.open.Add(1)
 	id := r.merger.Add(&countedSource{Source: p.log, done: func() { r.open.Add(-1) }})
@@ -650,6 +650,7 @@ type logLine struct {
 	Role      string `json:"role"`
 	Previous  bool   `json:"previous,omitempty"`
 	Message   string `json:"message"`
+	Truncated bool   `json:"truncated,omitempty"`
 }
 
 func (r *logsRun) emit(l logmerge.Line) error {
@@ -663,7 +664,7 @@ func (r *logsRun) emit(l logmerge.Line) error {
 			stamp = time.Unix(0, l.Time).UTC().Format(time.RFC3339Nano)
 		}
 		return r.json.Encode(logLine{Time: stamp, Namespace: s.namespace, Pod: s.pod, Container: s.container,
-			Role: s.role, Previous: s.previous, Message: string(l.Text)})
+			Role: s.role, Previous: s.previous, Message: string(l.Text), Truncated: l.Truncated})
 	}
 	if r.o.Prefix {
 		_, _ = r.out.Write(s.tag)
@@ -677,9 +678,15 @@ func (r *logsRun) emit(l logmerge.Line) error {
 		text = printers.SanitizeLine(text)
 	}
 	_, _ = r.out.Write(text)
+	if l.Truncated {
+		_, _ = r.out.WriteString(truncatedMark)
+	}
 	_, err := r.out.Write(newline)
 	return err
 }
+
+// truncatedMark ends a line longer than logmerge.DefaultMaxLineBytes.
+const truncatedMark = " [line cut at 1 MiB]"
 
 // keep applies --grep and --exclude to a line's text.
 func (r *logsRun) keep(text []byte) bool {

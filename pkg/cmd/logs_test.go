@@ -379,3 +379,15 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+func TestLogsLongLines(t *testing.T) {
+	long := strings.Repeat("x", 3<<20)
+	logs := &fakeLogs{logs: map[string]string{"nginx": t1 + " " + long + "\n" + t3 + " after", "sidecar": t2 + " no newline at the end"}}
+	out, _, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "--prefix=false")
+	require.NoError(t, err)
+	lines := strings.Split(out, "\n")
+	require.Len(t, lines, 4)
+	assert.Equal(t, 1<<20-len(t1)-1+len(truncatedMark), len(lines[0]))
+	assert.True(t, strings.HasSuffix(lines[0], "xxx"+truncatedMark))
+	assert.Equal(t, []string{"no newline at the end", "after", ""}, lines[1:])
+}

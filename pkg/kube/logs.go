@@ -41,6 +41,7 @@ type ContainerLog struct {
 
 	resumes    int
 	lastResume time.Time
+	drained    bool
 }
 
 // Open requests the log; since (after a cut) replaces --tail and --since.
@@ -73,8 +74,9 @@ func (l *ContainerLog) Open(ctx context.Context, since time.Time) (io.ReadCloser
 // Resume tells whether a followed stream that ended should be reopened. The
 // API server ends a followed stream cleanly when its connection to the
 // kubelet breaks, so an end is not proof that the container stopped: reopen
-// while the same instance is still running. A new instance is left to the
-// pod watch, which attaches it as a stream of its own.
+// while the same instance is still running, and once more after it exited
+// to read what it wrote between the break and its end. A new instance is
+// left to the pod watch, which attaches it as a stream of its own.
 func (l *ContainerLog) Resume(ctx context.Context) (bool, error) {
 	if !l.Options.Follow || l.Options.Previous || l.Options.LimitBytes != nil {
 		return false, nil
@@ -95,7 +97,14 @@ func (l *ContainerLog) Resume(ctx context.Context) (bool, error) {
 		return false, explain(err, "pod", l.Pod, l.Namespace)
 	}
 	st := FindContainerStatus(pod, l.Container)
-	if st == nil || st.State.Running == nil || (l.ContainerID != "" && st.ContainerID != l.ContainerID) {
+	if st == nil || (l.ContainerID != "" && st.ContainerID != l.ContainerID) {
+		return false, nil
+	}
+	switch {
+	case st.State.Running != nil:
+	case st.State.Terminated != nil && !l.drained:
+		l.drained = true
+	default:
 		return false, nil
 	}
 	l.resumes++

@@ -30,6 +30,8 @@ type LogTagOptions struct {
 	Role      string
 	// WithPod adds the pod's name (when lines of several pods mix).
 	WithPod bool
+	// WithNamespace writes the pod as namespace/pod (with -A).
+	WithNamespace bool
 	// Previous marks lines of a container's previous instance.
 	Previous bool
 }
@@ -40,8 +42,12 @@ type LogTagOptions struct {
 func LogTag(o LogTagOptions, p Painter) string {
 	var b strings.Builder
 	b.WriteByte('[')
-	if o.WithPod {
-		b.WriteString(p.Paint(Sanitize(o.Pod), ContainerColor(o.Namespace, o.Pod, o.Container)...))
+	if o.WithPod || o.WithNamespace {
+		pod := o.Pod
+		if o.WithNamespace {
+			pod = o.Namespace + "/" + pod
+		}
+		b.WriteString(p.Paint(Sanitize(pod), ContainerColor(o.Namespace, o.Pod, o.Container)...))
 		b.WriteByte(' ')
 	}
 	b.WriteString(p.Paint(Sanitize(o.Container), ContainerColor(o.Namespace, o.Pod, o.Container)...))

@@ -16,6 +16,7 @@ func TestLogTag(t *testing.T) {
 		{"one pod", LogTagOptions{Pod: "nx", Container: "nginx", Role: "main"}, "[nginx main] "},
 		{"sidecar", LogTagOptions{Pod: "nx", Container: "sidecar", Role: "sidecar"}, "[sidecar sidecar] "},
 		{"several pods", LogTagOptions{Pod: "web-1", Container: "app", Role: "main", WithPod: true}, "[web-1 app main] "},
+		{"all namespaces", LogTagOptions{Namespace: "shop", Pod: "web-1", Container: "app", Role: "main", WithPod: true, WithNamespace: true}, "[shop/web-1 app main] "},
 		{"previous", LogTagOptions{Pod: "nx", Container: "nginx", Role: "main", Previous: true}, "[nginx main previous] "},
 		{"hostile name", LogTagOptions{Pod: "nx", Container: "a\x1b[2Jb", Role: "main"}, "[a^[[2Jb main] "},
 	}

@@ -1,0 +1,105 @@
+package kube
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+func logPod(state corev1.ContainerState, id string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "nx", Namespace: "default"},
+		Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{
+			{Name: "nginx", ContainerID: id, State: state},
+		}},
+	}
+}
+
+func TestContainerLogResume(t *testing.T) {
+	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	exited := corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}}
+	waiting := corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
+	follow := LogOptions{Follow: true}
+	limit := int64(10)
+	cases := []struct {
+		name string
+		pod  *corev1.Pod
+		opts LogOptions
+		want []bool // answers to successive Resume calls
+	}{
+		{"same instance still running", logPod(running, "c://1"), follow, []bool{true, true}},
+		{"a new instance is the watch's", logPod(running, "c://2"), follow, []bool{false}},
+		{"exited: read once more, then stop", logPod(exited, "c://1"), follow, []bool{true, false}},
+		{"waiting", logPod(waiting, "c://1"), follow, []bool{false}},
+		{"no follow", logPod(running, "c://1"), LogOptions{}, []bool{false}},
+		{"previous instance", logPod(running, "c://1"), LogOptions{Follow: true, Previous: true}, []bool{false}},
+		{"limit reached", logPod(running, "c://1"), LogOptions{Follow: true, LimitBytes: &limit}, []bool{false}},
+		{"pod gone", nil, follow, []bool{false}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cs := fake.NewClientset()
+			if c.pod != nil {
+				cs = fake.NewClientset(c.pod)
+			}
+			l := &ContainerLog{Client: &Client{CS: cs}, Namespace: "default", Pod: "nx", Container: "nginx", ContainerID: "c://1", Options: c.opts}
+			for i, want := range c.want {
+				l.lastResume = time.Time{} // no back-off wait in the test
+				got, err := l.Resume(context.Background())
+				require.NoError(t, err)
+				assert.Equal(t, want, got, "call %d", i+1)
+			}
+		})
+	}
+}
+
+func TestContainerLogOpenOptions(t *testing.T) {
+	tail, secs := int64(5), int64(60)
+	since := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name     string
+		log      ContainerLog
+		resumeAt time.Time
+		check    func(t *testing.T, o *corev1.PodLogOptions)
+	}{
+		{"first open keeps --tail and --since", ContainerLog{Options: LogOptions{Follow: true, TailLines: &tail, SinceSeconds: &secs}}, time.Time{},
+			func(t *testing.T, o *corev1.PodLogOptions) {
+				assert.Equal(t, &tail, o.TailLines)
+				assert.Equal(t, &secs, o.SinceSeconds)
+				assert.True(t, o.Follow)
+			}},
+		{"a reopen starts at the last line", ContainerLog{Options: LogOptions{Follow: true, TailLines: &tail, SinceSeconds: &secs}}, since,
+			func(t *testing.T, o *corev1.PodLogOptions) {
+				assert.Nil(t, o.TailLines)
+				assert.Nil(t, o.SinceSeconds)
+				require.NotNil(t, o.SinceTime)
+				assert.True(t, since.Equal(o.SinceTime.Time))
+			}},
+		{"a new instance shows everything", ContainerLog{Fresh: true, Options: LogOptions{Follow: true, TailLines: &tail}}, time.Time{},
+			func(t *testing.T, o *corev1.PodLogOptions) {
+				assert.Nil(t, o.TailLines)
+				assert.Nil(t, o.SinceTime)
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cs := fake.NewClientset()
+			l := c.log
+			l.Client, l.Namespace, l.Pod, l.Container = &Client{CS: cs}, "default", "nx", "nginx"
+			rc, err := l.Open(context.Background(), c.resumeAt)
+			require.NoError(t, err)
+			require.NoError(t, rc.Close())
+			require.Len(t, cs.Actions(), 1)
+			o := cs.Actions()[0].(interface{ GetValue() any }).GetValue().(*corev1.PodLogOptions)
+			assert.True(t, o.Timestamps, "the merge needs the timestamps")
+			assert.Equal(t, "nginx", o.Container)
+			c.check(t, o)
+		})
+	}
+}
