@@ -34,7 +34,11 @@ have_version() {
 	local bin="$1" pattern="${!#}"
 	local args=("${@:2:$#-2}")
 	[[ -x "${bin}" ]] || return 1
-	"${bin}" "${args[@]}" 2>/dev/null | grep -qF -- "${pattern}"
+	# Not a pipe into grep -q: under pipefail, its early exit would fail the
+	# pipeline with SIGPIPE now and then.
+	local out
+	out="$("${bin}" "${args[@]}" 2>/dev/null)" || return 1
+	[[ "${out}" == *"${pattern}"* ]]
 }
 
 check_version() {

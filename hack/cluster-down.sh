@@ -23,9 +23,10 @@ fi
 # ours PID: the process is alive and is one cluster-up started (its command
 # line names the state dir), not another that reused the PID.
 ours() {
-	local pid="$1"
+	local pid="$1" cmdline
 	kill -0 "${pid}" 2>/dev/null || return 1
-	tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qF -- "${STATE_DIR}"
+	cmdline="$(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null)" || return 1
+	[[ "${cmdline}" == *"${STATE_DIR}"* ]]
 }
 
 stop() {
