@@ -143,5 +143,7 @@ echo
 echo "| containers x lines | tool | lines printed/expected | best of ${RUNS} (s) | lines/s | peak RSS (MiB) |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${TABLE[@]}"
+floor() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 | awk '{ printf "%.1f", $1 / 1024 }'; }
 echo
+echo "Floor (a command that reads no log): pods-pattern version $(floor "${PLUGIN}" version) MiB, kubectl version --client $(floor "${KUBECTL}" version --client) MiB."
 echo "kube-apiserver $("${KUBECTL}" version -o json 2>/dev/null | awk -F'"' '/gitVersion/ { v = $4 } END { print v }'), $(nproc) cores; only pods-pattern orders lines by time (checked above)."
