@@ -316,3 +316,60 @@ func TestLogsFollowSurvivesACutStream(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "the cut stream was reopened")
 }
+
+func TestLogsFollowAttachesARestartedContainer(t *testing.T) {
+	requirePlugin(t)
+	const ns = "e2e-logs-restart"
+	ctx := testContext(t)
+	start := time.Now().Add(-time.Minute).Truncate(time.Second)
+	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
+		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Second, "first run")...); err != nil {
+			return err
+		}
+		return cluster.WriteLog(p.Namespace, p.Name, "sidecar")
+	})
+	require.NoError(t, err)
+	cleanupPod(t, ns, created.Name)
+
+	runCtx, stop := context.WithCancel(ctx)
+	cmd := cluster.Command(runCtx, "pods-pattern", "logs", "nx", "-n", ns, "-f", "--max-delay", "100ms")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	out := &followed{}
+	readDone := make(chan struct{})
+	go func() { defer close(readDone); out.read(stdout) }()
+	t.Cleanup(func() {
+		stop()
+		<-readDone
+		_ = cmd.Wait()
+	})
+	require.Eventually(t, func() bool { return len(out.get()) == 1 }, 10*time.Second, 20*time.Millisecond)
+
+	// nginx crashes and the kubelet starts a new instance with a log of its own.
+	now := time.Now()
+	require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: now, Text: "crashing"}))
+	require.Eventually(t, func() bool { return len(out.get()) == 2 }, 10*time.Second, 20*time.Millisecond)
+	_, err = cluster.UpdatePodStatus(ctx, ns, created.Name, func(pod *corev1.Pod) {
+		framework.TerminateContainer(pod, "nginx", 1, now.Add(10*time.Millisecond))
+		framework.SyncPodStatus(pod, now.Add(10*time.Millisecond))
+	})
+	require.NoError(t, err)
+	require.NoError(t, cluster.RotateLog(ns, lab.PodName, "nginx"))
+	require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: now.Add(time.Second), Text: "second run"}))
+	_, err = cluster.UpdatePodStatus(ctx, ns, created.Name, func(pod *corev1.Pod) {
+		framework.RestartContainer(pod, "nginx", now.Add(time.Second))
+		framework.SyncPodStatus(pod, now.Add(time.Second))
+	})
+	require.NoError(t, err)
+	require.NoError(t, cluster.AppendLog(ns, lab.PodName, "sidecar", framework.LogLine{Time: now.Add(2 * time.Second), Text: "still here"}))
+
+	want := []string{"[nginx main] first run", "[nginx main] crashing", "[nginx main] second run", "[sidecar sidecar] still here"}
+	require.Eventually(t, func() bool { return len(out.get()) >= len(want) }, 15*time.Second, 50*time.Millisecond,
+		"got %q; stderr: %s", out.get(), stderr.String())
+	time.Sleep(300 * time.Millisecond)
+	assert.Equal(t, want, out.get())
+	assert.Empty(t, stderr.String())
+}
