@@ -197,6 +197,9 @@ func (o *LogsOptions) Validate() error {
 			}
 		}
 	}
+	if len(o.Targets.Args) == 0 && o.Targets.Selector == "" && !o.Targets.AllNamespaces {
+		return errors.New("name a pod, TYPE/NAME (e.g. deploy/web), -l SELECTOR or -A")
+	}
 	if err := o.Targets.Validate(); err != nil {
 		return err
 	}
@@ -383,7 +386,7 @@ func (o *LogsOptions) plan(pod *corev1.Pod, fresh bool) ([]plannedStream, int, e
 		selected++
 		st := kube.FindContainerStatus(pod, c.Name)
 		name := fmt.Sprintf("pod/%s container %s", pod.Name, c.Name)
-		opts := kube.LogOptions{Follow: o.Follow, SinceTime: o.sinceTime}
+		opts := kube.LogOptions{Follow: o.Follow, SinceTime: o.sinceTime, Timestamps: o.Timestamps}
 		if o.Since > 0 {
 			s := int64(o.Since.Round(time.Second) / time.Second)
 			opts.SinceSeconds = &s

@@ -181,6 +181,7 @@ func TestLogsFlags(t *testing.T) {
 		{name: "bad role", args: []string{"nx", "--role", "boss"}, err: `unknown role "boss" in --role: use init, main, sidecar, adapter, ambassador, debug`},
 		{name: "bad regexp", args: []string{"nx", "--grep", "("}, err: "--grep \"(\" is not a valid regexp: error parsing regexp: missing closing ): `(`"},
 		{name: "bad output", args: []string{"nx", "-o", "yaml"}, err: `unknown output format "yaml": logs print text or -o json`},
+		{name: "no target", args: []string{}, err: "name a pod, TYPE/NAME (e.g. deploy/web), -l SELECTOR or -A"},
 		{name: "filename", args: []string{"--filename", "pod.yaml"}, err: "logs read from a cluster, a manifest has none: name a pod, TYPE/NAME or -l (-f means --follow here, as in kubectl logs)"},
 		{name: "pod not found", args: []string{"web"}, err: `pod "web" not found in namespace "default"`},
 	}
@@ -214,8 +215,19 @@ func TestLogsRequestOptions(t *testing.T) {
 	assert.Equal(t, int64(5), *r.TailLines)
 	require.NotNil(t, r.SinceSeconds)
 	assert.Equal(t, int64(90), *r.SinceSeconds)
-	require.NotNil(t, r.LimitBytes)
-	assert.Equal(t, int64(1000), *r.LimitBytes)
+	// Without --timestamps kubectl's limit counts messages only: applied here, not by the API.
+	assert.Nil(t, r.LimitBytes)
+
+	logs = seedLogs()
+	out, _, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "-c", "nginx", "--limit-bytes", "20")
+	require.NoError(t, err)
+	assert.Equal(t, "[nginx main] 10.0.0.1 - - \"GET /?\n", out)
+
+	logs = seedLogs()
+	_, _, err = runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "-c", "nginx", "--limit-bytes", "1000", "--timestamps")
+	require.NoError(t, err)
+	require.NotNil(t, logs.requests[0].LimitBytes)
+	assert.Equal(t, int64(1000), *logs.requests[0].LimitBytes)
 }
 
 func TestLogsJSON(t *testing.T) {
@@ -327,6 +339,7 @@ func TestLogsFollowReconnectsAndAttachesNewPods(t *testing.T) {
 	safeOut := &lockedBuffer{mu: &mu, b: out}
 	o.Out = safeOut
 	cmd := newCmdLogs(o)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs([]string{"-l", "app=web", "-c", "sidecar", "-f", "--max-delay", "20ms"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -21,6 +21,10 @@ type LogOptions struct {
 	SinceTime    *time.Time
 	TailLines    *int64
 	LimitBytes   *int64
+	// Timestamps is kubectl's --timestamps: whether the user sees them. The
+	// API counts --limit-bytes over what it sends; without --timestamps
+	// kubectl's limit counts the messages only, so it is applied here.
+	Timestamps bool
 }
 
 // ContainerLog is the log of one container instance. Open and Resume make it
@@ -51,7 +55,9 @@ func (l *ContainerLog) Open(ctx context.Context, since time.Time) (io.ReadCloser
 		Follow:     l.Options.Follow,
 		Previous:   l.Options.Previous,
 		Timestamps: true,
-		LimitBytes: l.Options.LimitBytes,
+	}
+	if l.Options.Timestamps {
+		o.LimitBytes = l.Options.LimitBytes
 	}
 	switch {
 	case !since.IsZero():
@@ -68,8 +74,43 @@ func (l *ContainerLog) Open(ctx context.Context, since time.Time) (io.ReadCloser
 	if err != nil {
 		return nil, Explain(err)
 	}
+	if l.Options.LimitBytes != nil && o.LimitBytes == nil {
+		return &messageLimiter{rc: rc, left: *l.Options.LimitBytes, inStamp: true}, nil
+	}
 	return rc, nil
 }
+
+// messageLimiter ends a timestamped log after limit bytes of messages
+// (newlines included, timestamps and their space not), as the kubelet's
+// limitBytes does for a log read without timestamps.
+type messageLimiter struct {
+	rc      io.ReadCloser
+	left    int64
+	inStamp bool
+}
+
+func (m *messageLimiter) Read(p []byte) (int, error) {
+	if m.left <= 0 {
+		return 0, io.EOF
+	}
+	n, err := m.rc.Read(p)
+	for i := 0; i < n; i++ {
+		if m.inStamp {
+			m.inStamp = p[i] != ' '
+			continue
+		}
+		m.left--
+		if p[i] == '\n' {
+			m.inStamp = true
+		}
+		if m.left == 0 {
+			return i + 1, nil
+		}
+	}
+	return n, err
+}
+
+func (m *messageLimiter) Close() error { return m.rc.Close() }
 
 // Resume tells whether a followed stream that ended should be reopened. The
 // API server ends a followed stream cleanly when its connection to the
@@ -141,7 +182,7 @@ func (c *Client) WatchPods(ctx context.Context, q Query, events chan<- PodEvent)
 	}
 	type target struct{ ns, labels, fields string }
 	var targets []target
-	if q.Selector != "" {
+	if q.Selector != "" || (q.AllNamespaces && len(q.Names) == 0) {
 		targets = append(targets, target{ns: ns, labels: q.Selector})
 	}
 	for _, arg := range q.Names {

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
@@ -102,4 +103,53 @@ func TestContainerLogOpenOptions(t *testing.T) {
 			c.check(t, o)
 		})
 	}
+}
+
+func TestPodsAllNamespacesAlone(t *testing.T) {
+	a := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "one"}}
+	b := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "two"}}
+	c := &Client{CS: fake.NewClientset(b, a)}
+	pods, err := c.Pods(context.Background(), Query{Namespace: "default", AllNamespaces: true})
+	require.NoError(t, err)
+	require.Len(t, pods, 2)
+	assert.Equal(t, []string{"one/a", "two/b"}, []string{pods[0].Namespace + "/" + pods[0].Name, pods[1].Namespace + "/" + pods[1].Name})
+
+	_, err = (&Client{CS: fake.NewClientset()}).Pods(context.Background(), Query{AllNamespaces: true})
+	require.EqualError(t, err, "no pods found in any namespace")
+}
+
+func TestMessageLimiter(t *testing.T) {
+	log := "2026-11-26T03:00:00Z hello\n2026-11-26T03:00:01.5Z world\n2026-11-26T03:00:02Z more\n"
+	cases := []struct {
+		limit int64
+		want  string
+	}{
+		{3, "2026-11-26T03:00:00Z hel"},
+		{6, "2026-11-26T03:00:00Z hello\n"},
+		{8, "2026-11-26T03:00:00Z hello\n2026-11-26T03:00:01.5Z wo"},
+		{1000, log},
+	}
+	for _, c := range cases {
+		// One byte per read, and all at once: the cut is the same.
+		for _, chunk := range []int{1, len(log)} {
+			m := &messageLimiter{rc: io.NopCloser(&chunkReader{s: log, n: chunk}), left: c.limit, inStamp: true}
+			got, err := io.ReadAll(m)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, string(got), "limit %d, reads of %d", c.limit, chunk)
+		}
+	}
+}
+
+type chunkReader struct {
+	s string
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if c.s == "" {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.n)], c.s)
+	c.s = c.s[n:]
+	return n, nil
 }

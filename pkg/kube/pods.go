@@ -100,7 +100,8 @@ func (c *Client) Pods(ctx context.Context, q Query) ([]corev1.Pod, error) {
 			}
 		}
 	}
-	if q.Selector != "" {
+	// -A alone means every pod.
+	if q.Selector != "" || (q.AllNamespaces && len(q.Names) == 0) {
 		if _, err := labels.Parse(q.Selector); err != nil {
 			return nil, fmt.Errorf("invalid selector %q: %w", q.Selector, err)
 		}
@@ -109,6 +110,9 @@ func (c *Client) Pods(ctx context.Context, q Query) ([]corev1.Pod, error) {
 			return nil, err
 		}
 		if len(pods) == 0 {
+			if q.Selector == "" {
+				return nil, fmt.Errorf("no pods found in any namespace")
+			}
 			return nil, noPodsError(ns, "selector "+q.Selector)
 		}
 		add(pods...)
