@@ -385,7 +385,7 @@ func (o *LogsOptions) plan(pod *corev1.Pod, fresh bool) ([]plannedStream, int, e
 		}
 		selected++
 		st := kube.FindContainerStatus(pod, c.Name)
-		name := fmt.Sprintf("pod/%s container %s", pod.Name, c.Name)
+		name := fmt.Sprintf("pod/%s container %s", o.podName(pod.Namespace, pod.Name), c.Name)
 		opts := kube.LogOptions{Follow: o.Follow, SinceTime: o.sinceTime, Timestamps: o.Timestamps}
 		if o.Since > 0 {
 			s := int64(o.Since.Round(time.Second) / time.Second)
@@ -438,6 +438,15 @@ func (o *LogsOptions) plan(pod *corev1.Pod, fresh bool) ([]plannedStream, int, e
 		}
 	}
 	return out, selected, nil
+}
+
+// podName names a pod in notes and errors; with -A pods of several
+// namespaces can share a name.
+func (o *LogsOptions) podName(namespace, name string) string {
+	if o.Targets.AllNamespaces {
+		return namespace + "/" + name
+	}
+	return name
 }
 
 // wants applies -c, --exclude-container and --role.
@@ -578,7 +587,7 @@ func (c *countedSource) Resume(ctx context.Context) (bool, error) {
 
 func (r *logsRun) onError(id int, err error) error {
 	s := r.stream(id)
-	err = fmt.Errorf("pod/%s container %s: %w", s.pod, s.container, err)
+	err = fmt.Errorf("pod/%s container %s: %w", r.o.podName(s.namespace, s.pod), s.container, err)
 	if r.o.IgnoreErrors {
 		_ = r.out.Flush()
 		fmt.Fprintf(r.o.ErrOut, "warning: %s\n", printers.Sanitize(err.Error()))
