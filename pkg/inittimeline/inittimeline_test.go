@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/inittimeline"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
 )
 
 func load(t *testing.T, name string) *corev1.Pod {

@@ -16,8 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/inittimeline"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 )
 
