@@ -10,20 +10,28 @@ import (
 
 // Change is one transition between two timelines of the same pod.
 type Change struct {
-	// At is when it happened according to the pod's status, or when it was
-	// seen (the new timeline's Now) if the status does not say.
-	At time.Time `json:"at"`
+	// At is when it happened according to the pod's status; nil when the
+	// status does not say (a reason, the pod's STATUS).
+	At *time.Time `json:"at,omitempty"`
 	// Step is the step's name; empty for a change of the pod's status.
 	Step  string `json:"step,omitempty"`
 	Label string `json:"label"`
 	What  string `json:"what"`
 }
 
-// Changes lists what happened between prev and cur, oldest first. A restart
+// Changes lists what happened between prev and cur: the changes the status
+// dates, oldest first, then the others, then the pod's STATUS. A restart
 // seen only through a higher restart count still shows the failure that
 // caused it, so a watch that skips versions tells the same story.
 func Changes(prev, cur *Timeline) []Change {
-	var out []Change
+	var dated, undated []Change
+	add := func(c Change) {
+		if c.At != nil {
+			dated = append(dated, c)
+		} else {
+			undated = append(undated, c)
+		}
+	}
 	before := map[string]*Step{}
 	for i := range prev.Steps {
 		before[prev.Steps[i].Name] = &prev.Steps[i]
@@ -36,23 +44,17 @@ func Changes(prev, cur *Timeline) []Change {
 		}
 		label := cur.StepLabel(s)
 		if p != nil && s.Restarts > p.Restarts && s.LastState != nil && p.State != StateFailed {
-			at := cur.Now
-			if s.LastState.FinishedAt != nil {
-				at = *s.LastState.FinishedAt
-			}
-			out = append(out, Change{At: at, Step: s.Name, Label: label,
+			add(Change{At: s.LastState.FinishedAt, Step: s.Name, Label: label,
 				What: "exited " + exitWords(s.LastState.ExitCode, s.LastState.Reason)})
 		}
 		what, at := describeState(s)
-		if at == nil {
-			at = &cur.Now
-		}
-		out = append(out, Change{At: *at, Step: s.Name, Label: label, What: what})
+		add(Change{At: at, Step: s.Name, Label: label, What: what})
 	}
+	sort.SliceStable(dated, func(i, j int) bool { return dated[i].At.Before(*dated[j].At) })
+	out := append(dated, undated...)
 	if prev.Status != cur.Status {
-		out = append(out, Change{At: cur.Now, Label: "pod", What: fmt.Sprintf("status %s -> %s", orWords(prev.Status, "<none>"), cur.Status)})
+		out = append(out, Change{Label: "status", What: fmt.Sprintf("%s -> %s", orWords(prev.Status, "<none>"), cur.Status)})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out
 }
 

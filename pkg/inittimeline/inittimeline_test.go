@@ -280,3 +280,29 @@ func TestFormatSeconds(t *testing.T) {
 		assert.Equal(t, want, inittimeline.FormatSeconds(in), "%v", in)
 	}
 }
+
+// A watch may skip versions: a restart seen only through the restart count
+// still shows the failure behind it, dated by the last termination.
+func TestChangesShowSkippedFailure(t *testing.T) {
+	now := at("2026-03-02T11:02:00Z")
+	p := load(t, "init-crashloop")
+	running := p.DeepCopy()
+	running.Status.InitContainerStatuses[1].RestartCount = 3
+	running.Status.InitContainerStatuses[1].State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(at("2026-03-02T11:01:00Z"))}}
+	prev, cur := build(running, now), build(p, now)
+	changes := inittimeline.Changes(&prev, &cur)
+	var got []string
+	for _, c := range changes {
+		when := "-"
+		if c.At != nil {
+			when = c.At.Format("15:04:05")
+		}
+		got = append(got, when+" "+c.Label+" "+c.What)
+	}
+	assert.Equal(t, []string{
+		`11:01:34 init 2/3 "migrate" exited 1 (Error)`,
+		`- init 2/3 "migrate" waiting: CrashLoopBackOff: back-off 1m20s restarting failed container=migrate pod=api-5f6b8_shop(8d1c)`,
+		`- status Init:1/3 -> Init:CrashLoopBackOff`,
+	}, got)
+	assert.Empty(t, inittimeline.Changes(&cur, &cur), "no change, no line")
+}

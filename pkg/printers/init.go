@@ -459,14 +459,31 @@ func stepStats(w io.Writer, stats []inittimeline.StepStats, pods int, o InitOpti
 	return writeTable(w, []string{"STEP", "INIT", "PODS", "MIN", "MEDIAN", "MAX", ""}, rows, "  ")
 }
 
-// InitChanges writes the transitions seen while watching, one per line:
-// "+12.0s  init 2/3 "migrate"  failed after 1.0s: exit 1 (Error)".
+// InitChanges writes the transitions seen while watching, one per line, the
+// time (when the status gives one) first:
+// "+12.0s    init 2/3 "migrate"   failed after 1.0s: exit 1 (Error)".
 func InitChanges(w io.Writer, t *inittimeline.Timeline, changes []inittimeline.Change, o InitOptions) {
+	labels := 0
+	for i := range t.Steps {
+		labels = max(labels, utf8.RuneCountInString(Sanitize(t.StepLabel(&t.Steps[i]))))
+	}
+	timeWidth := 9
+	if o.Absolute {
+		timeWidth = 20
+	}
 	for _, ch := range changes {
-		at := timeCell(t, &ch.At, o.Absolute)
-		if !o.Absolute && t.StartedAt != nil && ch.At.Before(*t.StartedAt) {
-			at = "+0.0s"
+		at := ""
+		if ch.At != nil {
+			at = timeCell(t, ch.At, o.Absolute)
+			if !o.Absolute && t.StartedAt != nil && ch.At.Before(*t.StartedAt) {
+				at = "+0.0s"
+			}
 		}
-		fmt.Fprintf(w, "%-9s %s  %s\n", at, Sanitize(ch.Label), Sanitize(ch.What))
+		label := Sanitize(ch.Label)
+		if ch.Step == "" {
+			label = o.Color.Paint(label, bold)
+		}
+		pad := strings.Repeat(" ", max(labels-utf8.RuneCountInString(Sanitize(ch.Label)), 0))
+		fmt.Fprintf(w, "%-*s %s%s   %s\n", timeWidth, at, label, pad, Sanitize(ch.What))
 	}
 }
