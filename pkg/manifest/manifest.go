@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -32,7 +34,7 @@ var decoder = serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer()
 func Decode(r io.Reader, name string) ([]Pod, error) {
 	reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(r, 64*1024))
 	var out []Pod
-	doc := 0
+	doc, line := 0, 0 // line: lines before the current document, for error positions
 	for {
 		data, err := reader.Read()
 		if errors.Is(err, io.EOF) {
@@ -42,12 +44,14 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		doc++
+		start := line
+		line += bytes.Count(data, []byte("\n")) + 1
 		if len(bytes.TrimSpace(stripComments(data))) == 0 {
 			continue
 		}
 		pods, err := decodeDocument(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %w", name, doc, err)
+			return nil, fmt.Errorf("%s: document %d: %s", name, doc, absoluteLines(err.Error(), start))
 		}
 		out = append(out, pods...)
 	}
@@ -134,6 +138,21 @@ func podsOf(obj runtime.Object) ([]Pod, error) {
 		return tmpl("podtemplate", o.ObjectMeta, o.Template), nil
 	}
 	return nil, fmt.Errorf("%s holds no pods: only Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate and List are read", obj.GetObjectKind().GroupVersionKind().Kind)
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// absoluteLines rewrites the decoder's "line N" (counted within one document)
+// as a line of the whole file.
+func absoluteLines(msg string, offset int) string {
+	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+	return yamlLine.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(strings.TrimPrefix(m, "line "))
+		if err != nil {
+			return m
+		}
+		return fmt.Sprintf("line %d", n+offset)
+	})
 }
 
 func stripComments(data []byte) []byte {
