@@ -2,9 +2,7 @@ package printers_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,22 +18,6 @@ import (
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/NAME, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./pkg/printers -update to create it")
-	assert.Equal(t, string(want), string(got), "golden %s differs; if the change is intended run with -update", path)
-}
 
 func timelinePod(t *testing.T, path, now string) inittimeline.Timeline {
 	t.Helper()
