@@ -204,6 +204,7 @@ func TestInitCommandWatch(t *testing.T) {
 		`          status                   PodInitializing -> Running`,
 		`initialised in 20.0s; "api" running`,
 	}
+	assert.NotContains(t, out, "exited 1", "the failure was seen as it happened: no second line for it")
 	pos := 0
 	for _, w := range want {
 		i := strings.Index(out[pos:], w)

@@ -43,7 +43,7 @@ func Changes(prev, cur *Timeline) []Change {
 			continue
 		}
 		label := cur.StepLabel(s)
-		if p != nil && s.Restarts > p.Restarts && s.LastState != nil && p.State != StateFailed {
+		if p != nil && s.Restarts > p.Restarts && missedTermination(p, s) {
 			add(Change{At: s.LastState.FinishedAt, Step: s.Name, Label: label,
 				What: "exited " + exitWords(s.LastState.ExitCode, s.LastState.Reason)})
 		}
@@ -56,6 +56,25 @@ func Changes(prev, cur *Timeline) []Change {
 		out = append(out, Change{Label: "status", What: fmt.Sprintf("%s -> %s", orWords(prev.Status, "<none>"), cur.Status)})
 	}
 	return out
+}
+
+// missedTermination: cur restarted after a termination that prev did not
+// show (neither as its state nor as its own last termination).
+func missedTermination(prev, cur *Step) bool {
+	ls := cur.LastState
+	if ls == nil {
+		return false
+	}
+	same := func(at *time.Time) bool {
+		return at != nil && ls.FinishedAt != nil && at.Equal(*ls.FinishedAt)
+	}
+	switch {
+	case prev.State == StateFailed && same(prev.FinishedAt):
+		return false
+	case prev.LastState != nil && same(prev.LastState.FinishedAt):
+		return false
+	}
+	return true
 }
 
 // StepLabel names a step the way the verdict does: init 2/3 "migrate".

@@ -288,6 +288,8 @@ func TestChangesShowSkippedFailure(t *testing.T) {
 	p := load(t, "init-crashloop")
 	running := p.DeepCopy()
 	running.Status.InitContainerStatuses[1].RestartCount = 3
+	running.Status.InitContainerStatuses[1].LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+		ExitCode: 1, Reason: "Error", StartedAt: metav1.NewTime(at("2026-03-02T11:00:28Z")), FinishedAt: metav1.NewTime(at("2026-03-02T11:00:30Z"))}}
 	running.Status.InitContainerStatuses[1].State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(at("2026-03-02T11:01:00Z"))}}
 	prev, cur := build(running, now), build(p, now)
 	changes := inittimeline.Changes(&prev, &cur)
@@ -305,4 +307,15 @@ func TestChangesShowSkippedFailure(t *testing.T) {
 		`- status Init:1/3 -> Init:CrashLoopBackOff`,
 	}, got)
 	assert.Empty(t, inittimeline.Changes(&cur, &cur), "no change, no line")
+
+	// From the back-off to the next run, the failure was shown already.
+	again := p.DeepCopy()
+	again.Status.InitContainerStatuses[1].RestartCount = 5
+	again.Status.InitContainerStatuses[1].State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(at("2026-03-02T11:02:54Z"))}}
+	next := build(again, at("2026-03-02T11:03:00Z"))
+	got = nil
+	for _, c := range inittimeline.Changes(&cur, &next) {
+		got = append(got, c.Label+" "+c.What)
+	}
+	assert.Equal(t, []string{`init 2/3 "migrate" running (restart 5)`, `status Init:CrashLoopBackOff -> Init:1/3`}, got)
 }
