@@ -176,6 +176,7 @@ func TestInitWatchFollowsTheSequence(t *testing.T) {
 		`initialised in 17\.0s; "app" running\n`,
 		`2/2\s+migrate\s+init\s+init\s+completed\s+\+15\.0s\s+\+17\.0s\s+2\.0s\s+0\s+Completed\s+1, last exit 1 Error after 1\.0s`,
 	)
+	assert.NotContains(t, out, "exited 1", "the failure was seen as it happened: no second line for it")
 	// STATUS in the first table is what kubectl get prints for the same pod.
 	row := rowOf(t, kubectl(t, "get", "pod", name, "-n", ns), name)
 	assert.Equal(t, "Running", row[2])
