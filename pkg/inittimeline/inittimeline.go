@@ -354,11 +354,14 @@ func verdict(pod *corev1.Pod, t *Timeline) string {
 
 func manifestVerdict(t *Timeline) string {
 	apps := len(t.Steps) - t.InitSteps
-	if t.InitSteps == 0 {
-		return fmt.Sprintf("no status (manifest): no init steps; %s start together", plural(apps, "container", "containers"))
+	start := "then 1 container starts"
+	if apps != 1 {
+		start = fmt.Sprintf("then %d containers start together", apps)
 	}
-	return fmt.Sprintf("no status (manifest): %s run one at a time, then %s start together",
-		plural(t.InitSteps, "init step", "init steps"), plural(apps, "container", "containers"))
+	if t.InitSteps == 0 {
+		return "no status (manifest): no init steps; " + strings.TrimPrefix(start, "then ")
+	}
+	return fmt.Sprintf("no status (manifest): %s run one at a time, %s", plural(t.InitSteps, "init step", "init steps"), start)
 }
 
 // blocker is the first init step that has not let the next one run. Steps

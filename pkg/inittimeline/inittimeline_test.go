@@ -244,7 +244,7 @@ func TestManifestWithoutStatus(t *testing.T) {
 	tl := build(p, at("2026-03-02T11:02:00Z"))
 	assert.False(t, tl.HasStatus)
 	assert.Empty(t, tl.Status)
-	assert.Equal(t, "no status (manifest): 3 init steps run one at a time, then 1 container start together", tl.Verdict)
+	assert.Equal(t, "no status (manifest): 3 init steps run one at a time, then 1 container starts", tl.Verdict)
 	for _, s := range tl.Steps {
 		assert.Equal(t, inittimeline.StateUnknown, s.State)
 	}
