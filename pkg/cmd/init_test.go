@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -236,4 +237,30 @@ func TestInitCommandWatchSettledPodExitsAtOnce(t *testing.T) {
 	for _, a := range cs.Fake.Actions() {
 		assert.NotEqual(t, "watch", a.GetVerb())
 	}
+}
+
+// With -o json, --watch prints one timeline document per change.
+func TestInitCommandWatchJSON(t *testing.T) {
+	story := watchStory(t)
+	cs := fake.NewClientset(story[0])
+	fw := watch.NewFakeWithChanSize(len(story), false)
+	cs.PrependWatchReactor("pods", func(k8stesting.Action) (bool, watch.Interface, error) { return true, fw, nil })
+	for _, p := range story[1:] {
+		fw.Modify(p)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, _, err := runInit(t, ctx, cs, story[0].Status.StartTime.Add(30*time.Second), story[0].Name, "-w", "-o", "json")
+	require.NoError(t, err)
+	dec := json.NewDecoder(strings.NewReader(out))
+	var statuses []string
+	for dec.More() {
+		var doc struct {
+			Status  string `json:"status"`
+			Verdict string `json:"verdict"`
+		}
+		require.NoError(t, dec.Decode(&doc))
+		statuses = append(statuses, doc.Status)
+	}
+	assert.Equal(t, []string{"Init:0/3", "Init:1/3", "Init:Error", "Init:CrashLoopBackOff", "Init:1/3", "PodInitializing", "Running"}, statuses)
 }
