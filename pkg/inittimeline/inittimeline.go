@@ -244,9 +244,6 @@ func fill(st *Step, cs *corev1.ContainerStatus, hasStatus bool, now time.Time) {
 		if st.FinishedAt != nil {
 			end = *st.FinishedAt
 		}
-		if st.State == StateRunning || st.State == StateStarted {
-			end = now
-		}
 		st.DurationSeconds = seconds(end.Sub(*st.StartedAt))
 	}
 }
