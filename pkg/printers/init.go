@@ -110,13 +110,21 @@ func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 	InitHeader(w, t, o)
 	fmt.Fprintln(w)
-	header := []string{"STEP", "CONTAINER", "KIND", "ROLE", "STATE", "STARTED", "FINISHED", "DURATION", "EXIT", "REASON", "RESTARTS"}
-	rows := stepRows(t, o)
-	if o.Timeline == TimelineOff || !t.HasStatus {
-		return writeTable(w, header, rows, "")
-	}
+	header, rows := stepRows(t, o, false)
 	var plain bytes.Buffer
 	if err := writeTable(&plain, header, rows, ""); err != nil {
+		return err
+	}
+	if o.Width > 0 && visibleWidth(plain.String()) > o.Width {
+		// Too wide for the terminal: wrapped rows would double the height.
+		header, rows = stepRows(t, o, true)
+		plain.Reset()
+		if err := writeTable(&plain, header, rows, ""); err != nil {
+			return err
+		}
+	}
+	if o.Timeline == TimelineOff || !t.HasStatus {
+		_, err := w.Write(plain.Bytes())
 		return err
 	}
 	width := o.Width
@@ -168,8 +176,15 @@ func legend(w io.Writer, sc scale, c Painter) {
 		c.Paint(string(glyphRan), grey), c.Paint(string(glyphRunning), green), c.Paint(string(glyphWaiting), yellow))
 }
 
-func stepRows(t *inittimeline.Timeline, o InitOptions) [][]string {
+// stepRows are the table's header and rows. The compact form, for narrow
+// terminals, leaves out FINISHED (STARTED plus DURATION) and a reason that
+// repeats the state, and joins KIND and ROLE.
+func stepRows(t *inittimeline.Timeline, o InitOptions, compact bool) ([]string, [][]string) {
 	c := o.Color
+	header := []string{"STEP", "CONTAINER", "KIND", "ROLE", "STATE", "STARTED", "FINISHED", "DURATION", "EXIT", "REASON", "RESTARTS"}
+	if compact {
+		header = []string{"STEP", "CONTAINER", "KIND/ROLE", "STATE", "STARTED", "DURATION", "EXIT", "REASON", "RESTARTS"}
+	}
 	rows := make([][]string, 0, len(t.Steps))
 	for i := range t.Steps {
 		s := &t.Steps[i]
@@ -178,21 +193,34 @@ func stepRows(t *inittimeline.Timeline, o InitOptions) [][]string {
 			step = fmt.Sprintf("%d/%d", s.Order, t.InitSteps)
 		}
 		role := string(s.Role)
-		rows = append(rows, []string{
-			step,
-			c.Paint(Sanitize(s.Name), RoleColor(role)...),
-			string(s.Kind),
-			c.Paint(role, RoleColor(role)...),
-			c.Paint(string(s.State), stateColor(s)...),
-			timeCell(t, s.StartedAt, o.Absolute),
-			finishedCell(t, s, o.Absolute),
-			durationCell(s),
-			stepExitCell(s),
-			orNone(Sanitize(s.Reason)),
-			restartsCell(s),
-		})
+		name := c.Paint(Sanitize(s.Name), RoleColor(role)...)
+		state := c.Paint(string(s.State), stateColor(s)...)
+		if !compact {
+			rows = append(rows, []string{step, name, string(s.Kind), c.Paint(role, RoleColor(role)...), state,
+				timeCell(t, s.StartedAt, o.Absolute), finishedCell(t, s, o.Absolute), durationCell(s),
+				stepExitCell(s), orNone(Sanitize(s.Reason)), restartsCell(s)})
+			continue
+		}
+		kind := string(s.Kind)
+		if role != kind {
+			kind += "/" + role
+		}
+		reason := s.Reason
+		if (reason == "Completed" && s.State == inittimeline.StateCompleted) || s.State == inittimeline.StatePending {
+			reason = ""
+		}
+		exit := "-"
+		if s.ExitCode != nil {
+			exit = fmt.Sprint(*s.ExitCode)
+		}
+		restarts := fmt.Sprint(s.Restarts)
+		if ls := s.LastState; ls != nil {
+			restarts += strings.TrimRight(fmt.Sprintf(" (last %d %s", ls.ExitCode, Sanitize(ls.Reason)), " ") + ")"
+		}
+		rows = append(rows, []string{step, name, kind, state, timeCell(t, s.StartedAt, o.Absolute), durationCell(s),
+			exit, orNone(Sanitize(reason)), restarts})
 	}
-	return rows
+	return header, rows
 }
 
 func stateColor(s *inittimeline.Step) []string {

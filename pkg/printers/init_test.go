@@ -50,11 +50,28 @@ func TestInitGolden(t *testing.T) {
 			require.NoError(t, printers.InitTimelines(&abs, []inittimeline.Timeline{tl}, nil, printers.InitOptions{Absolute: true, Timeline: printers.TimelineOff}))
 			golden(t, filepath.Join("init", c.name+".absolute.txt"), abs.Bytes())
 
+			// A narrow terminal gets the compact table rather than wrapped rows.
+			var narrow bytes.Buffer
+			require.NoError(t, printers.InitTimelines(&narrow, []inittimeline.Timeline{tl}, nil, printers.InitOptions{Width: 100}))
+			golden(t, filepath.Join("init", c.name+".narrow.txt"), narrow.Bytes())
+			assert.Contains(t, narrow.String(), "KIND/ROLE")
+			assert.Less(t, tableWidth(narrow.String()), tableWidth(abs.String()))
+
 			var js bytes.Buffer
 			require.NoError(t, printers.PrintInitTimelines(&js, "json", []inittimeline.Timeline{tl}, nil))
 			golden(t, filepath.Join("init", c.name+".json"), js.Bytes())
 		})
 	}
+}
+
+// tableWidth is the widest line from the table's header on.
+func tableWidth(out string) int {
+	w := 0
+	_, table, _ := strings.Cut(out, "STEP ")
+	for _, line := range strings.Split("STEP "+table, "\n") {
+		w = max(w, len([]rune(line)))
+	}
+	return w
 }
 
 func TestInitTimelineBarsFollowTime(t *testing.T) {
