@@ -38,6 +38,7 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 	root.PersistentFlags().AddGoFlag(klogFlags.Lookup("v"))
 	root.AddCommand(
 		NewCmdDescribe(flags, streams),
+		NewCmdInit(flags, streams),
 		NewCmdVersion(streams),
 	)
 	return root
