@@ -31,6 +31,7 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 	flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		NewCmdDescribe(flags, streams),
+		NewCmdScaffold(flags, streams),
 		NewCmdVersion(streams),
 	)
 	return root
