@@ -93,8 +93,8 @@ func Build(o Options) (Result, error) {
 	notes = append(notes,
 		Note{Path: []string{"metadata", "annotations", classify.DefaultContainerAnnotation}, Text: "kubectl logs and kubectl exec pick the app when -c is not given"},
 		Note{Path: []string{"spec", "containers", "name=" + main.Name}, Text: noteOr(p.main.note, mainDefault, "the app (main container)")})
-	if len(add.mainEnv) > 0 {
-		notes = append(notes, Note{Path: []string{"spec", "containers", "name=" + main.Name, "env"},
+	for _, e := range add.mainEnv {
+		notes = append(notes, Note{Path: []string{"spec", "containers", "name=" + main.Name, "env", "name=" + e.Name},
 			Text: "the app is pointed at the ambassador on localhost, never at the external service itself"})
 	}
 

@@ -83,7 +83,7 @@ func (e *editor) plan(root, spec *yaml.Node, mainName string, add *addition, exp
 	if err := e.addRendered(mainItem, "env", seqOffset, toAnyItems(add.mainEnv)); err != nil {
 		return err
 	}
-	helperItems := []renderedItem{helperItem(add, explain)}
+	helperItems := []renderedItem{helperItem(add, mainName, explain)}
 	list := add.helperList()
 	if list == "initContainers" && mapValue(spec, list) == nil {
 		at := e.keyStart(containersKey)
@@ -122,12 +122,12 @@ func toAnyItems[T any](items []T) []renderedItem {
 	return out
 }
 
-func helperItem(add *addition, explain bool) renderedItem {
+func helperItem(add *addition, mainName string, explain bool) renderedItem {
 	it := renderedItem{value: add.helper}
 	if !explain {
 		return it
 	}
-	for _, n := range add.notes("the app") {
+	for _, n := range add.notes(mainName) {
 		if len(n.Path) == 3 && n.Path[1] == add.helperList() {
 			it.comment = n.Text
 		} else if len(n.Path) == 4 && n.Path[1] == add.helperList() {
@@ -388,7 +388,7 @@ func rewriteDocument(root, spec *yaml.Node, mainName string, add *addition, expl
 	if err := appendTo(mainItem, "env", toAnyItems(add.mainEnv)); err != nil {
 		return nil, err
 	}
-	if err := appendTo(spec, add.helperList(), []renderedItem{helperItem(add, explain)}); err != nil {
+	if err := appendTo(spec, add.helperList(), []renderedItem{helperItem(add, mainName, explain)}); err != nil {
 		return nil, err
 	}
 	var vols []renderedItem

@@ -6,8 +6,8 @@ import (
 	"regexp"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	yaml "go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/manifest"
@@ -54,6 +54,7 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 	if err := o.ValidateInject(); err != nil {
 		return InjectResult{}, err
 	}
+	kindSet = kindSet && o.Kind != ""
 	docs, err := splitDocuments(src)
 	if err != nil {
 		return InjectResult{}, fmt.Errorf("%s: %w", source, err)

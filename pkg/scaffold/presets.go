@@ -25,7 +25,8 @@ const (
 	stubStatusPort  = 8080
 	exporterPort    = 9113
 	ambassadorPort  = 9000
-	upstreamEnvName = "UPSTREAM_URL"
+	upstreamURLEnv  = "UPSTREAM_URL"
+	upstreamAddrEnv = "UPSTREAM_ADDR"
 )
 
 // side is one container of a preset with the configuration that only makes
@@ -156,18 +157,32 @@ func adapterPreset(name string, batch bool) preset {
 }
 
 func ambassadorPreset(name string, up upstream, batch bool) preset {
-	cm := configMap(name+"-envoy", map[string]string{"envoy.yaml": envoyConfig(up)})
-	url := fmt.Sprintf("http://localhost:%d/", ambassadorPort)
+	// Port 80 is HTTP: the ambassador speaks HTTP, rewrites the Host header
+	// and retries. Any other port may be a database or a cache, so the
+	// ambassador forwards TCP and the app gets an address, not a URL.
+	http := up.Port == 80
+	cm := configMap(name+"-envoy", map[string]string{"envoy.yaml": envoyConfig(up, http)})
+	env := corev1.EnvVar{Name: upstreamURLEnv, Value: fmt.Sprintf("http://localhost:%d/", ambassadorPort)}
+	loop := fmt.Sprintf(`while true; do wget -qO- "$%s" | head -n 5; sleep 10; done`, upstreamURLEnv)
+	once := fmt.Sprintf(`wget -qO- "$%s"`, upstreamURLEnv)
+	what := "with retries and timeouts"
+	if !http {
+		env = corev1.EnvVar{Name: upstreamAddrEnv, Value: fmt.Sprintf("localhost:%d", ambassadorPort)}
+		probe := fmt.Sprintf(`nc -w 3 "${%[1]s%%:*}" "${%[1]s##*:}" </dev/null && echo "reached %[2]s through $%[1]s"`, upstreamAddrEnv, up.Host)
+		loop = "while true; do " + probe + "; sleep 10; done"
+		once = probe
+		what = "as plain TCP with a connect timeout"
+	}
 	p := preset{
 		main: side{name: "app", image: ImageBusybox,
-			command: []string{"sh", "-c", fmt.Sprintf(`while true; do wget -qO- "$%s" | head -n 5; sleep 10; done`, upstreamEnvName)},
-			env:     []corev1.EnvVar{{Name: upstreamEnvName, Value: url}},
-			note:    fmt.Sprintf("the app: knows only $%s, the ambassador on localhost; not %s", upstreamEnvName, up.Host)},
+			command: []string{"sh", "-c", loop},
+			env:     []corev1.EnvVar{env},
+			note:    fmt.Sprintf("the app: knows only $%s, the ambassador on localhost; not %s", env.Name, up.Host)},
 		helper: side{name: "ambassador", image: ImageEnvoy,
 			command: []string{"envoy", "-c", "/etc/envoy/envoy.yaml", "--log-level", "warn"},
 			port:    ambassadorPort,
 			portKey: "egress",
-			note:    fmt.Sprintf("ambassador: proxies localhost:%d to %s:%d with retries and timeouts, so the app need not know them", ambassadorPort, up.Host, up.Port),
+			note:    fmt.Sprintf("ambassador: proxies localhost:%d to %s:%d %s, so the app need not know them", ambassadorPort, up.Host, up.Port, what),
 			mounts:  []corev1.VolumeMount{{Name: "envoy-config", MountPath: "/etc/envoy", ReadOnly: true}},
 			volumes: []corev1.Volume{{Name: "envoy-config", VolumeSource: corev1.VolumeSource{
 				ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm.Name}}}}},
@@ -175,8 +190,8 @@ func ambassadorPreset(name string, up upstream, batch bool) preset {
 		probe: true,
 	}
 	if batch {
-		p.main.command = []string{"sh", "-c", fmt.Sprintf(`wget -qO- "$%s"`, upstreamEnvName)}
-		p.main.note = fmt.Sprintf("the app: one request through the ambassador ($%s), then the Job is done", upstreamEnvName)
+		p.main.command = []string{"sh", "-c", once}
+		p.main.note = fmt.Sprintf("the app: one request through the ambassador ($%s), then the Job is done", env.Name)
 	}
 	return p
 }
@@ -190,9 +205,36 @@ func configMap(name string, data map[string]string) *corev1.ConfigMap {
 }
 
 // envoyConfig is a minimal egress proxy: one listener on localhost, one
-// upstream cluster resolved by DNS, the Host header rewritten so that
-// virtual-hosted sites answer.
-func envoyConfig(up upstream) string {
+// upstream cluster resolved by DNS; for HTTP the Host header is rewritten so
+// that virtual-hosted sites answer.
+func envoyConfig(up upstream, http bool) string {
+	if !http {
+		return fmt.Sprintf(`static_resources:
+  listeners:
+  - name: egress
+    address:
+      socket_address: {address: 127.0.0.1, port_value: %[1]d}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: egress
+          cluster: upstream
+  clusters:
+  - name: upstream
+    type: LOGICAL_DNS
+    dns_lookup_family: V4_ONLY
+    connect_timeout: 5s
+    load_assignment:
+      cluster_name: upstream
+      endpoints:
+      - lb_endpoints:
+        - endpoint:
+            address:
+              socket_address: {address: %[2]s, port_value: %[3]d}
+`, ambassadorPort, up.Host, up.Port)
+	}
 	return fmt.Sprintf(`static_resources:
   listeners:
   - name: egress

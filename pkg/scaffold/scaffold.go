@@ -241,6 +241,9 @@ func (o *Options) Validate() error {
 	}
 	seen := map[string]bool{}
 	for _, s := range o.Shares {
+		if _, err := ParseShare(s.Name + ":" + s.MainPath + ":" + s.HelperPath); err != nil {
+			return err
+		}
 		if seen[s.Name] {
 			return fmt.Errorf("--share %s given twice: one volume per name", s.Name)
 		}

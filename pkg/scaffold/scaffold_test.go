@@ -56,7 +56,7 @@ func TestGoldenPatternKind(t *testing.T) {
 
 func TestGoldenVariants(t *testing.T) {
 	cases := map[string]scaffold.Options{
-		"adapter-pod-plain.yaml": {Pattern: scaffold.PatternAdapter, Name: "web"},
+		"adapter-pod-plain.yaml":  {Pattern: scaffold.PatternAdapter, Name: "web"},
 		"sidecar-job-legacy.yaml": {Pattern: scaffold.PatternSidecar, Name: "report", Kind: scaffold.KindJob, Legacy: true},
 		"sidecar-deployment-custom.yaml": {Pattern: scaffold.PatternSidecar, Name: "api", Kind: scaffold.KindDeployment, Namespace: "shop",
 			Image: "ghcr.io/example/api:1.2", Port: 8080, HelperImage: "fluent/fluent-bit:3.1",
@@ -119,10 +119,16 @@ func intendedFor(p scaffold.Pattern, k scaffold.Kind, o scaffold.Options) intend
 func TestRoundTripClassify(t *testing.T) {
 	rules := classify.BuiltinRules()
 	variants := map[string]func(*scaffold.Options){
-		"defaults":      func(*scaffold.Options) {},
-		"own-images":    func(o *scaffold.Options) { o.Image, o.HelperImage = "registry.example/app:1", "registry.example/helper:1" },
-		"native":        func(o *scaffold.Options) { o.Native = o.Pattern != scaffold.PatternInit && o.Pattern != scaffold.PatternNativeSidecar },
-		"legacy-or-not": func(o *scaffold.Options) { o.Legacy = o.Pattern != scaffold.PatternInit && o.Pattern != scaffold.PatternNativeSidecar },
+		"defaults": func(*scaffold.Options) {},
+		"own-images": func(o *scaffold.Options) {
+			o.Image, o.HelperImage = "registry.example/app:1", "registry.example/helper:1"
+		},
+		"native": func(o *scaffold.Options) {
+			o.Native = o.Pattern != scaffold.PatternInit && o.Pattern != scaffold.PatternNativeSidecar
+		},
+		"legacy-or-not": func(o *scaffold.Options) {
+			o.Legacy = o.Pattern != scaffold.PatternInit && o.Pattern != scaffold.PatternNativeSidecar
+		},
 	}
 	for vname, vary := range variants {
 		for _, p := range scaffold.Patterns {
@@ -225,28 +231,30 @@ func TestValidationErrors(t *testing.T) {
 		change func(*scaffold.Options)
 		want   string
 	}{
-		"upper-case name":    {func(o *scaffold.Options) { o.Name = "Web" }, `name "Web" is not valid`},
-		"dotted name":        {func(o *scaffold.Options) { o.Name = "web.v1" }, `name "web.v1" is not valid`},
-		"no name":            {func(o *scaffold.Options) { o.Name = "" }, "NAME is required"},
-		"sts digit":          {func(o *scaffold.Options) { o.Name, o.Kind = "1web", scaffold.KindStatefulSet }, "statefulset"},
-		"long cronjob":       {func(o *scaffold.Options) { o.Name, o.Kind = strings.Repeat("a", 53), scaffold.KindCronJob }, "at most 52"},
-		"legacy+native":      {func(o *scaffold.Options) { o.Legacy, o.Native = true, true }, "contradict"},
-		"init legacy":        {func(o *scaffold.Options) { o.Pattern, o.Legacy = scaffold.PatternInit, true }, "not to init"},
-		"native legacy":      {func(o *scaffold.Options) { o.Pattern, o.Legacy = scaffold.PatternNativeSidecar, true }, "contradicts itself"},
-		"upstream":           {func(o *scaffold.Options) { o.Upstream = "x:1" }, "ambassador pattern only"},
-		"bad upstream":       {func(o *scaffold.Options) { o.Pattern, o.Upstream = scaffold.PatternAmbassador, "x:99999" }, "port"},
-		"schedule":           {func(o *scaffold.Options) { o.Schedule = "* * * * *" }, "cronjob only"},
-		"same ports":         {func(o *scaffold.Options) { o.Port, o.HelperPort = 80, 80 }, "different ports"},
-		"bad port":           {func(o *scaffold.Options) { o.Port = 70000 }, "--port 70000"},
-		"helper name":        {func(o *scaffold.Options) { o.HelperName = "Bad_Name" }, "--helper-name"},
-		"same names":         {func(o *scaffold.Options) { o.HelperName = "nginx" }, "both named"},
-		"namespace":          {func(o *scaffold.Options) { o.Namespace = "A" }, "namespace"},
-		"share twice":        {func(o *scaffold.Options) { o.Shares = []scaffold.Share{{"a", "/a", "/a"}, {"a", "/b", "/b"}} }, "twice"},
-		"share vs config":    {func(o *scaffold.Options) { o.Pattern, o.Shares = scaffold.PatternAdapter, []scaffold.Share{{"nginx-status", "/a", "/a"}} }, "used twice"},
-		"unknown pattern":    {func(o *scaffold.Options) { o.Pattern = "mesh" }, "unknown pattern"},
-		"unknown kind":       {func(o *scaffold.Options) { o.Kind = "daemonset" }, "unknown --kind"},
-		"label key":          {func(o *scaffold.Options) { o.Labels = map[string]string{"-bad": "x"} }, "--labels"},
-		"name too long":      {func(o *scaffold.Options) { o.Name = strings.Repeat("a", 64) }, "not valid"},
+		"upper-case name": {func(o *scaffold.Options) { o.Name = "Web" }, `name "Web" is not valid`},
+		"dotted name":     {func(o *scaffold.Options) { o.Name = "web.v1" }, `name "web.v1" is not valid`},
+		"no name":         {func(o *scaffold.Options) { o.Name = "" }, "NAME is required"},
+		"sts digit":       {func(o *scaffold.Options) { o.Name, o.Kind = "1web", scaffold.KindStatefulSet }, "statefulset"},
+		"long cronjob":    {func(o *scaffold.Options) { o.Name, o.Kind = strings.Repeat("a", 53), scaffold.KindCronJob }, "at most 52"},
+		"legacy+native":   {func(o *scaffold.Options) { o.Legacy, o.Native = true, true }, "contradict"},
+		"init legacy":     {func(o *scaffold.Options) { o.Pattern, o.Legacy = scaffold.PatternInit, true }, "not to init"},
+		"native legacy":   {func(o *scaffold.Options) { o.Pattern, o.Legacy = scaffold.PatternNativeSidecar, true }, "contradicts itself"},
+		"upstream":        {func(o *scaffold.Options) { o.Upstream = "x:1" }, "ambassador pattern only"},
+		"bad upstream":    {func(o *scaffold.Options) { o.Pattern, o.Upstream = scaffold.PatternAmbassador, "x:99999" }, "port"},
+		"schedule":        {func(o *scaffold.Options) { o.Schedule = "* * * * *" }, "cronjob only"},
+		"same ports":      {func(o *scaffold.Options) { o.Port, o.HelperPort = 80, 80 }, "different ports"},
+		"bad port":        {func(o *scaffold.Options) { o.Port = 70000 }, "--port 70000"},
+		"helper name":     {func(o *scaffold.Options) { o.HelperName = "Bad_Name" }, "--helper-name"},
+		"same names":      {func(o *scaffold.Options) { o.HelperName = "nginx" }, "both named"},
+		"namespace":       {func(o *scaffold.Options) { o.Namespace = "A" }, "namespace"},
+		"share twice":     {func(o *scaffold.Options) { o.Shares = []scaffold.Share{{"a", "/a", "/a"}, {"a", "/b", "/b"}} }, "twice"},
+		"share vs config": {func(o *scaffold.Options) {
+			o.Pattern, o.Shares = scaffold.PatternAdapter, []scaffold.Share{{"nginx-status", "/a", "/a"}}
+		}, "used twice"},
+		"unknown pattern": {func(o *scaffold.Options) { o.Pattern = "mesh" }, "unknown pattern"},
+		"unknown kind":    {func(o *scaffold.Options) { o.Kind = "daemonset" }, "unknown --kind"},
+		"label key":       {func(o *scaffold.Options) { o.Labels = map[string]string{"-bad": "x"} }, "--labels"},
+		"name too long":   {func(o *scaffold.Options) { o.Name = strings.Repeat("a", 64) }, "not valid"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
