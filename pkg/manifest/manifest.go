@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -38,7 +40,7 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 	// A ConfigMap or Service beside a workload is normal in a manifest: such
 	// documents are skipped, and only reported when nothing holds pods.
 	var noPods error
-	doc := 0
+	doc, line := 0, 0 // line: lines before the current document, for error positions
 	for {
 		data, err := reader.Read()
 		if errors.Is(err, io.EOF) {
@@ -48,6 +50,8 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		doc++
+		start := line
+		line += bytes.Count(data, []byte("\n")) + 1
 		if len(bytes.TrimSpace(stripComments(data))) == 0 {
 			continue
 		}
@@ -59,7 +63,7 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %w", name, doc, err)
+			return nil, fmt.Errorf("%s: document %d: %s", name, doc, absoluteLines(err.Error(), start))
 		}
 		out = append(out, pods...)
 	}
@@ -152,6 +156,21 @@ func podsOf(obj runtime.Object) ([]Pod, error) {
 		return tmpl("podtemplate", o.ObjectMeta, o.Template), nil
 	}
 	return nil, fmt.Errorf("%s %w", obj.GetObjectKind().GroupVersionKind().Kind, errNoPods)
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// absoluteLines rewrites the decoder's "line N" (counted within one document)
+// as a line of the whole file.
+func absoluteLines(msg string, offset int) string {
+	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+	return yamlLine.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(strings.TrimPrefix(m, "line "))
+		if err != nil {
+			return m
+		}
+		return fmt.Sprintf("line %d", n+offset)
+	})
 }
 
 func stripComments(data []byte) []byte {
