@@ -93,7 +93,7 @@ scaffold seed task1|task2|task3 writes the seed lab's pods exactly (--list-examp
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Kind, "kind", o.Kind, "Workload to write: pod, deployment, statefulset, job or cronjob (with --to: only look at objects of this kind)")
+	f.StringVar(&o.Kind, "kind", o.Kind, "Workload to write: pod, deployment, statefulset, job or cronjob (with --to: only look at objects of this kind, any workload kind)")
 	f.StringVar(&o.opts.Image, "image", "", "Image of the main container (default: the pattern's example app)")
 	f.StringArrayVar(&o.opts.Command, "command", nil, "Command of the main container, one word per flag (or give it after --)")
 	f.StringArrayVar(&o.opts.Args, "args", nil, "Arguments of the main container, one per flag")
@@ -157,11 +157,13 @@ func (o *ScaffoldOptions) Complete(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	kind, err := scaffold.ParseKind(o.Kind)
-	if err != nil {
+	o.opts.Pattern, o.opts.Name = pattern, args[1]
+	if o.To != "" {
+		// Any workload kind may be the target; Inject reads it.
+		o.opts.Kind = scaffold.Kind(o.Kind)
+	} else if o.opts.Kind, err = scaffold.ParseKind(o.Kind); err != nil {
 		return err
 	}
-	o.opts.Pattern, o.opts.Name, o.opts.Kind = pattern, args[1], kind
 	for _, s := range o.Shares {
 		sh, err := scaffold.ParseShare(s)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/manifest"
@@ -55,6 +56,10 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 		return InjectResult{}, err
 	}
 	kindSet = kindSet && o.Kind != ""
+	wantKind := ""
+	if kindSet {
+		wantKind, _ = targetKind(string(o.Kind))
+	}
 	docs, err := splitDocuments(src)
 	if err != nil {
 		return InjectResult{}, fmt.Errorf("%s: %w", source, err)
@@ -72,7 +77,7 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 			continue
 		}
 		found = append(found, strings.ToLower(kind)+"/"+name)
-		if name != o.Name || kindSet && !strings.EqualFold(kind, string(o.Kind)) {
+		if name != o.Name || kindSet && kind != wantKind {
 			continue
 		}
 		if target >= 0 {
@@ -86,7 +91,7 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 		}
 		what := "workload"
 		if kindSet {
-			what = string(o.Kind)
+			what = strings.ToLower(wantKind)
 		}
 		return InjectResult{}, fmt.Errorf("%s: no %s named %q; it holds %s", source, what, o.Name, strings.Join(found, ", "))
 	}
@@ -193,10 +198,44 @@ func (o Options) ValidateInject() error {
 	case o.Schedule != "":
 		return fmt.Errorf("--schedule does not apply with --to: only the pod spec is changed")
 	}
-	if o.Kind == "" {
-		o.Kind = KindPod
+	if o.Name == "" {
+		return fmt.Errorf("NAME is required: the name of the workload in the --to manifest")
 	}
-	return o.Validate()
+	// An existing object's name is a DNS-1123 subdomain (dots allowed).
+	if errs := validation.IsDNS1123Subdomain(o.Name); len(errs) > 0 {
+		return fmt.Errorf("name %q is not valid: %s", o.Name, errs[0])
+	}
+	if o.Kind != "" {
+		if _, err := targetKind(string(o.Kind)); err != nil {
+			return err
+		}
+	}
+	return o.validateHelper()
+}
+
+// targetKind reads --kind for --to, which may name any workload kind.
+func targetKind(s string) (string, error) {
+	switch strings.ToLower(s) {
+	case "pod", "pods", "po":
+		return "Pod", nil
+	case "deployment", "deployments", "deploy":
+		return "Deployment", nil
+	case "statefulset", "statefulsets", "sts":
+		return "StatefulSet", nil
+	case "daemonset", "daemonsets", "ds":
+		return "DaemonSet", nil
+	case "replicaset", "replicasets", "rs":
+		return "ReplicaSet", nil
+	case "replicationcontroller", "replicationcontrollers", "rc":
+		return "ReplicationController", nil
+	case "job", "jobs":
+		return "Job", nil
+	case "cronjob", "cronjobs", "cj":
+		return "CronJob", nil
+	case "podtemplate", "podtemplates":
+		return "PodTemplate", nil
+	}
+	return "", fmt.Errorf("unknown --kind %q: with --to use a workload kind (pod, deployment, statefulset, daemonset, replicaset, replicationcontroller, job, cronjob, podtemplate)", s)
 }
 
 // checkConflicts refuses names and paths that the API server would reject.

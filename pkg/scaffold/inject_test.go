@@ -199,3 +199,45 @@ func TestInjectErrors(t *testing.T) {
 	assert.Len(t, p.Spec.Volumes, 2)
 	assert.Len(t, p.Spec.Containers, 2)
 }
+
+// Any workload kind can be the target, named as kubectl names it, and an
+// existing object's name may contain dots.
+func TestInjectDaemonSetByShortKind(t *testing.T) {
+	src := []byte(`apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: node-agent.v2
+spec:
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      containers:
+        - name: agent
+          image: example/agent:2
+          ports:
+            - containerPort: 8080
+`)
+	res, err := scaffold.Inject(src, "ds.yaml", scaffold.Options{Pattern: scaffold.PatternAdapter, Name: "node-agent.v2", Kind: "ds",
+		HelperImage: "example/agent-exporter:1", HelperArgs: []string{"--scrape=http://localhost:8080/stats"}}, true, false)
+	require.NoError(t, err)
+	onlyAdds(t, src, res.Manifest)
+	assert.Equal(t, "daemonset/node-agent.v2", res.Target)
+	assert.Contains(t, string(res.Manifest), "        - name: exporter\n          image: example/agent-exporter:1\n",
+		"the new item follows the file's indented sequence style")
+	pod := target(t, res.Manifest, "daemonset/node-agent.v2 template")
+	assert.Equal(t, classify.RoleAdapter, helperOf(t, pod, "exporter").Role)
+	assert.NotContains(t, string(res.Manifest), "ConfigMap", "no nginx config for an app that is not nginx")
+	require.Len(t, res.Warnings, 0, "the user brought the exporter: nothing to warn about")
+
+	_, err = scaffold.Inject(src, "ds.yaml", scaffold.Options{Pattern: scaffold.PatternAdapter, Name: "node-agent.v2"}, false, false)
+	require.NoError(t, err)
+	_, err = scaffold.Inject(src, "ds.yaml", scaffold.Options{Pattern: scaffold.PatternAdapter, Name: "node-agent.v2", Kind: "widget"}, true, false)
+	assert.ErrorContains(t, err, "unknown --kind")
+	res, err = scaffold.Inject(src, "ds.yaml", scaffold.Options{Pattern: scaffold.PatternAdapter, Name: "node-agent.v2"}, false, false)
+	require.NoError(t, err)
+	require.Len(t, res.Warnings, 1)
+	assert.Contains(t, res.Warnings[0], "stub_status")
+}

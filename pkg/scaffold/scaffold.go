@@ -195,6 +195,15 @@ func (o *Options) Validate() error {
 	if err := validateName(o.Name, o.Kind); err != nil {
 		return err
 	}
+	return o.validateHelper()
+}
+
+// validateHelper checks what Build and Inject have in common: the helper,
+// the wiring and the flags that must not be combined.
+func (o *Options) validateHelper() error {
+	if _, err := ParsePattern(string(o.Pattern)); err != nil {
+		return err
+	}
 	if o.Namespace != "" {
 		if errs := validation.IsDNS1123Label(o.Namespace); len(errs) > 0 {
 			return fmt.Errorf("namespace %q is not valid: %s", o.Namespace, errs[0])
@@ -205,10 +214,13 @@ func (o *Options) Validate() error {
 			return fmt.Errorf("--helper-name %q is not a valid container name: %s", o.HelperName, errs[0])
 		}
 	}
-	for flag, port := range map[string]int32{"--port": o.Port, "--helper-port": o.HelperPort} {
-		if port != 0 {
-			if errs := validation.IsValidPortNum(int(port)); len(errs) > 0 {
-				return fmt.Errorf("%s %d: %s", flag, port, errs[0])
+	for _, p := range []struct {
+		flag string
+		port int32
+	}{{"--port", o.Port}, {"--helper-port", o.HelperPort}} {
+		if p.port != 0 {
+			if errs := validation.IsValidPortNum(int(p.port)); len(errs) > 0 {
+				return fmt.Errorf("%s %d: %s", p.flag, p.port, errs[0])
 			}
 		}
 	}
