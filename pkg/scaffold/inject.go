@@ -145,6 +145,10 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 	if err := checkConflicts(pod, mainC, add); err != nil {
 		return InjectResult{}, fmt.Errorf("%s: %s/%s: %w", source, strings.ToLower(targetKind), o.Name, err)
 	}
+	if targetKind == "Pod" && (mapPath(d.node, "metadata", "uid") != nil || mapPath(d.node, "metadata", "resourceVersion") != nil) {
+		// The API server refuses new containers in an existing pod.
+		warnings = append(warnings, fmt.Sprintf("pod %s comes from a cluster, and a pod's containers cannot be changed in place: re-create it (kubectl replace --force -f -)", o.Name))
+	}
 	if add.legacyBatch {
 		tmpl := corev1.PodTemplateSpec{ObjectMeta: pod.ObjectMeta, Spec: *pod.Spec.DeepCopy()}
 		add.applyTo(&tmpl.Spec)

@@ -241,3 +241,50 @@ spec:
 	require.Len(t, res.Warnings, 1)
 	assert.Contains(t, res.Warnings[0], "stub_status")
 }
+
+// Every shared fixture (kubectl get -o yaml copies of real pods and
+// workloads) takes every pattern: the output still decodes, only lines were
+// added, and the new helper is classified as intended.
+func TestInjectEveryFixture(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "testdata", "fixtures", "*", "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, paths)
+	for _, path := range paths {
+		src, err := os.ReadFile(path)
+		require.NoError(t, err)
+		pods, err := manifest.Decode(bytes.NewReader(src), path)
+		require.NoError(t, err)
+		for _, p := range scaffold.Patterns {
+			name := filepath.Base(filepath.Dir(path)) + "/" + strings.TrimSuffix(filepath.Base(path), ".yaml") + "/" + string(p)
+			t.Run(name, func(t *testing.T) {
+				o := scaffold.Options{Pattern: p, Name: pods[0].Pod.Name, HelperName: "added-helper",
+					Shares: []scaffold.Share{{Name: "added-share", MainPath: "/added", HelperPath: "/added"}}}
+				res, err := scaffold.Inject(src, path, o, false, true)
+				require.NoError(t, err)
+				onlyAdds(t, src, res.Manifest)
+				if pods[0].Source == "" && pods[0].Pod.UID != "" {
+					assert.Contains(t, strings.Join(res.Warnings, "\n"), "kubectl replace --force", "a live pod cannot take new containers")
+				}
+				source := pods[0].Source
+				if source == "" {
+					source = "pod/" + pods[0].Pod.Name
+				}
+				pod := target(t, res.Manifest, source)
+				h := helperOf(t, pod, "added-helper")
+				batch := pod.Spec.RestartPolicy == corev1.RestartPolicyNever || pod.Spec.RestartPolicy == corev1.RestartPolicyOnFailure
+				want := intendedFor(p, map[bool]scaffold.Kind{true: scaffold.KindJob, false: scaffold.KindPod}[batch], o)
+				assert.Equal(t, want.kind, h.Kind)
+				if p == scaffold.PatternInit || p == scaffold.PatternAdapter || p == scaffold.PatternAmbassador {
+					assert.Equal(t, want.role, h.Role, "evidence: %v", h.Reasons)
+				}
+				var mounted bool
+				for _, c := range pod.Spec.Containers {
+					for _, m := range c.VolumeMounts {
+						mounted = mounted || m.Name == "added-share" && c.Name != "added-helper"
+					}
+				}
+				assert.True(t, mounted, "the main container mounts the share")
+			})
+		}
+	}
+}
