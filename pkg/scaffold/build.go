@@ -59,6 +59,9 @@ func Build(o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if err := portsApart(&main, &add.helper); err != nil {
+		return Result{}, err
+	}
 	main.VolumeMounts = append(main.VolumeMounts, add.mainMounts...)
 	main.Env = append(main.Env, add.mainEnv...)
 	if mainDefault {
@@ -243,6 +246,19 @@ func (a *addition) notes(mainName string) []Note {
 		out = append(out, Note{Path: []string{"spec", "volumes", "name=" + name}, Text: note})
 	}
 	return out
+}
+
+// portsApart: the containers of a pod share one network namespace, so two
+// of them cannot listen on one port.
+func portsApart(main, helper *corev1.Container) error {
+	for _, hp := range helper.Ports {
+		for _, mp := range main.Ports {
+			if hp.ContainerPort == mp.ContainerPort {
+				return fmt.Errorf("%s and %s both use port %d: containers of a pod share one network namespace; set --helper-port or --port", main.Name, helper.Name, hp.ContainerPort)
+			}
+		}
+	}
+	return nil
 }
 
 func uniqueVolumes(vols []corev1.Volume) error {

@@ -258,6 +258,11 @@ func checkConflicts(pod *corev1.Pod, mainC *corev1.Container, add *addition) err
 			}
 		}
 	}
+	for i := range pod.Spec.Containers {
+		if err := portsApart(&pod.Spec.Containers[i], &add.helper); err != nil {
+			return err
+		}
+	}
 	for _, m := range mainC.VolumeMounts {
 		for _, nm := range add.mainMounts {
 			if m.MountPath == nm.MountPath {

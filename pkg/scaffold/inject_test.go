@@ -187,6 +187,8 @@ func TestInjectErrors(t *testing.T) {
 	_, err = scaffold.Inject(pod, "pod.yaml", scaffold.Options{Pattern: scaffold.PatternSidecar, Name: "a",
 		Shares: []scaffold.Share{{Name: "data", MainPath: "/x", HelperPath: "/x"}}}, false, false)
 	assert.ErrorContains(t, err, `already has a volume named "data"`)
+	_, err = scaffold.Inject(src, "multi.yaml", scaffold.Options{Pattern: scaffold.PatternSidecar, Name: "api", HelperPort: 8080}, false, false)
+	assert.ErrorContains(t, err, "both use port 8080")
 	withEnv := bytes.Replace(pod, []byte("    volumeMounts:\n"), []byte("    env:\n    - name: UPSTREAM_URL\n      value: http://x\n    volumeMounts:\n"), 1)
 	_, err = scaffold.Inject(withEnv, "pod.yaml", scaffold.Options{Pattern: scaffold.PatternAmbassador, Name: "a"}, false, false)
 	assert.ErrorContains(t, err, "already sets UPSTREAM_URL")
