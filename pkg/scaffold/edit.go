@@ -415,7 +415,7 @@ func blockStyle(n *yaml.Node) {
 		n.Style &^= yaml.FlowStyle
 	}
 	if n.Kind == yaml.ScalarNode && n.Style&yaml.DoubleQuotedStyle != 0 && n.Tag == "!!str" {
-		n.Style = 0
+		n.Style = scalarStyle(n)
 	}
 	for _, c := range n.Content {
 		blockStyle(c)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Render serialises objects once: YAML documents (kubectl's compact style,
@@ -127,11 +128,39 @@ func clean(n *yaml.Node) {
 			reorder(n)
 		}
 	case yaml.ScalarNode:
-		n.Style = 0
-		if n.Tag == "!!str" && strings.Contains(n.Value, "\n") {
-			n.Style = yaml.LiteralStyle
-		}
+		n.Style = scalarStyle(n)
 	}
+}
+
+// scalarStyle writes multi-line strings as literal blocks and quotes the
+// strings that kubectl would not read back as the same strings. kubectl
+// reads YAML 1.1, where yes, on, n and 1:20 are not strings, though the
+// YAML 1.2 encoder here leaves them plain.
+func scalarStyle(n *yaml.Node) yaml.Style {
+	if n.Tag != "!!str" {
+		return 0
+	}
+	if strings.Contains(n.Value, "\n") {
+		return yaml.LiteralStyle
+	}
+	if !readsBackAsString(n.Value) {
+		return yaml.DoubleQuotedStyle
+	}
+	return 0
+}
+
+// readsBackAsString parses v as a plain YAML value the way kubectl does.
+func readsBackAsString(v string) bool {
+	data, err := sigsyaml.YAMLToJSON([]byte(v))
+	if err != nil {
+		return false
+	}
+	var got any
+	if err := json.Unmarshal(data, &got); err != nil {
+		return false
+	}
+	s, ok := got.(string)
+	return ok && s == v
 }
 
 // reorder writes apiVersion before kind and a pod's volumes after its

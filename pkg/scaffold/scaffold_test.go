@@ -316,3 +316,21 @@ func TestRenderJSONIsAList(t *testing.T) {
 	_, err = scaffold.Render(res.Objects, "xml", false)
 	assert.Error(t, err)
 }
+
+// kubectl reads YAML 1.1: yes, no, on, y and friends must come back as the
+// same strings, as keys and as values, through the decoder kubectl uses.
+func TestStringsSurviveKubectlYAML(t *testing.T) {
+	words := []string{"yes", "no", "on", "off", "y", "n", "Y", "NO", "true", "~", "null", "012", "0x10", "1e3", "1:20", "", " a", "b: c", "#x", "- d", "@e", "%f"}
+	labels := map[string]string{"y": "n", "on": "off"}
+	res, err := scaffold.Build(scaffold.Options{Pattern: scaffold.PatternSidecar, Name: "web", Image: "x:1", Command: words, Labels: labels})
+	require.NoError(t, err)
+	for _, explain := range []bool{false, true} {
+		out, err := scaffold.Render(res.Objects, "yaml", explain)
+		require.NoError(t, err)
+		pods, err := manifest.Decode(bytes.NewReader(out), "out")
+		require.NoError(t, err, "%s", out)
+		assert.Equal(t, words, pods[0].Pod.Spec.Containers[0].Command)
+		assert.Equal(t, "n", pods[0].Pod.Labels["y"])
+		assert.Equal(t, "off", pods[0].Pod.Labels["on"])
+	}
+}
