@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,41 @@ func TestScaffoldErrorsPrintNothing(t *testing.T) {
 			require.Error(t, err)
 			assert.Empty(t, out)
 			assert.NotContains(t, err.Error(), "\n")
+		})
+	}
+}
+
+// `describe -f` of what scaffold writes (ConfigMaps and Services included)
+// shows each container in the kind and role the pattern intends.
+func TestDescribeFileOfScaffold(t *testing.T) {
+	want := map[string]map[string][2]string{
+		"init":           {"nginx": {"container", "main"}, "init-html": {"init", "init"}},
+		"sidecar":        {"task": {"container", "main"}, "log-tailer": {"sidecar", "sidecar"}},
+		"native-sidecar": {"nginx": {"container", "main"}, "log-tailer": {"sidecar", "sidecar"}},
+		"adapter":        {"nginx": {"container", "main"}, "exporter": {"container", "adapter"}},
+		"ambassador":     {"app": {"container", "main"}, "ambassador": {"container", "ambassador"}},
+	}
+	kinds := map[string]string{"init": "statefulset", "sidecar": "job", "native-sidecar": "deployment", "adapter": "pod", "ambassador": "deployment"}
+	for pattern, roles := range want {
+		t.Run(pattern, func(t *testing.T) {
+			out, _, err := runScaffold(t, "", pattern, "web", "--kind", kinds[pattern], "--explain")
+			require.NoError(t, err)
+			file := filepath.Join(t.TempDir(), "web.yaml")
+			require.NoError(t, writeFile(file, out))
+
+			streams, _, stdout, _ := genericiooptions.NewTestIOStreams()
+			root := NewRootCmd(streams)
+			root.SetArgs([]string{"describe", "-f", file, "-o", "json"})
+			require.NoError(t, root.Execute())
+			var got struct {
+				Containers []struct{ Name, Kind, Role string }
+			}
+			require.NoError(t, json.Unmarshal(stdout.Bytes(), &got), stdout.String())
+			seen := map[string][2]string{}
+			for _, c := range got.Containers {
+				seen[c.Name] = [2]string{c.Kind, c.Role}
+			}
+			assert.Equal(t, roles, seen)
 		})
 	}
 }

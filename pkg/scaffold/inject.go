@@ -167,7 +167,11 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 	out.Write(edited)
 	out.Write(src[d.end:])
 	if len(add.configMaps) > 0 {
+		// The ConfigMaps live beside the workload that mounts them.
 		ns := scalar(mapPath(d.node, "metadata", "namespace"))
+		if ns == "" {
+			ns = o.Namespace
+		}
 		objs := make([]Object, len(add.configMaps))
 		for i, cm := range add.configMaps {
 			cm.Namespace = ns
