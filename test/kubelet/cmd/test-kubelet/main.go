@@ -143,6 +143,9 @@ func podGetter(kubeconfig string) (kubelet.PodGetter, error) {
 		return nil, fmt.Errorf("load kubeconfig %s: %w", kubeconfig, err)
 	}
 	config.UserAgent = "test-kubelet"
+	// Every log request and idle follow asks for the pod: do not queue them
+	// behind client-go's default 5 requests/s.
+	config.QPS, config.Burst = 200, 400
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return nil, err
