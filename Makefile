@@ -37,7 +37,7 @@ verify: lint ## lint plus the import rules of the domain packages
 	hack/verify-imports.sh
 
 demo: build ## Build the plugin, start a local control plane with the seed lab's pods and describe them
-	hack/demo.sh
+	PODS_PATTERN_SKIP_BUILD=1 hack/demo.sh
 
 demo-down: ## Stop the demo's control plane
 	hack/demo-down.sh
