@@ -17,8 +17,11 @@ export PODS_PATTERN_E2E_DIR="${PODS_PATTERN_DEMO_DIR:-/tmp/pods-pattern-demo}"
 log() { echo "demo: $*" >&2; }
 
 BIN_DIR="$(hack/build-tools.sh)"
-log "building bin/kubectl-pods_pattern"
-go build -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern
+# make demo has just built the stamped binary; run by hand, build it here.
+if [[ -z "${PODS_PATTERN_SKIP_BUILD:-}" ]]; then
+	log "building bin/kubectl-pods_pattern"
+	make -s build
+fi
 
 exports="$(hack/cluster-up.sh)"
 export KUBECONFIG="${PODS_PATTERN_E2E_DIR}/kubeconfig"

@@ -5,6 +5,9 @@
 # always stops the cluster, leaving no process behind.
 #
 #   hack/e2e.sh [go test flags, e.g. -run Task4 -v]
+#
+# PODS_PATTERN_PLUGIN=/path/to/kubectl-pods_pattern tests that binary instead
+# of building one (e.g. the one `make build` stamped with its version).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,8 +18,16 @@ start=${SECONDS}
 hack/build-tools.sh >/dev/null
 tools_done=${SECONDS}
 
-log "building bin/kubectl-pods_pattern"
-go build -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern
+if [[ -n "${PODS_PATTERN_PLUGIN:-}" ]]; then
+	[[ -x "${PODS_PATTERN_PLUGIN}" ]] || {
+		log "ERROR: PODS_PATTERN_PLUGIN=${PODS_PATTERN_PLUGIN} is not an executable file"
+		exit 1
+	}
+	log "testing the plugin ${PODS_PATTERN_PLUGIN}"
+else
+	log "building bin/kubectl-pods_pattern"
+	go build -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern
+fi
 
 # A state dir of its own, so that a developer's cluster-up cluster is untouched.
 run_dir="$(mktemp -d "${TMPDIR:-/tmp}/pods-pattern-e2e-run.XXXXXX")"

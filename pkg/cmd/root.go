@@ -39,6 +39,8 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 	root.AddCommand(
 		NewCmdDescribe(flags, streams),
 		NewCmdLogs(flags, streams),
+		NewCmdInit(flags, streams),
+		NewCmdScaffold(flags, streams),
 		NewCmdVersion(streams),
 	)
 	return root

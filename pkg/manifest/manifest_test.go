@@ -100,3 +100,23 @@ func TestErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), c.want, name)
 	}
 }
+
+// A ConfigMap or Service beside a workload is skipped (scaffold writes such
+// files, and so do people); alone it is still an error that says why.
+func TestDecodeSkipsObjectsWithoutPods(t *testing.T) {
+	configMap := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n"
+	pods, err := manifest.Decode(strings.NewReader(configMap+"---\n"+deployment), "f.yaml")
+	require.NoError(t, err)
+	require.Len(t, pods, 1)
+	assert.Equal(t, "deployment/web template", pods[0].Source)
+
+	list := `{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"s"}},` +
+		`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"x"}]}}]}`
+	pods, err = manifest.Decode(strings.NewReader(list), "list.json")
+	require.NoError(t, err)
+	require.Len(t, pods, 1)
+
+	_, err = manifest.Decode(strings.NewReader(configMap), "f.yaml")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "f.yaml: document 1: ConfigMap holds no pods")
+}

@@ -106,6 +106,8 @@ func Load() (*Cluster, error) {
 		return nil, fmt.Errorf("load %s: %w", c.Kubeconfig, err)
 	}
 	config.UserAgent = "pods-pattern-e2e"
+	// client-go's default limit (5 requests/s) would make every test wait.
+	config.QPS, config.Burst = 200, 400
 	if c.Client, err = kubernetes.NewForConfig(config); err != nil {
 		return nil, err
 	}

@@ -143,9 +143,9 @@ func podGetter(kubeconfig string) (kubelet.PodGetter, error) {
 		return nil, fmt.Errorf("load kubeconfig %s: %w", kubeconfig, err)
 	}
 	config.UserAgent = "test-kubelet"
-	// A real kubelet reads pods from its own cache; a client-side limit of 5/s would make
-	// every log request past the tenth wait (50 containers: 8 s) and time the harness, not the tools.
-	config.QPS, config.Burst = -1, 0
+	// Every log request and idle follow asks for the pod: do not queue them
+	// behind client-go's default 5 requests/s.
+	config.QPS, config.Burst = 200, 400
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return nil, err
