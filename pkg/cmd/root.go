@@ -32,6 +32,8 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 	root.AddCommand(
 		NewCmdDescribe(flags, streams),
 		NewCmdVersion(streams),
+		NewCmdCompletion(streams),
 	)
+	registerGlobalCompletions(root, flags)
 	return root
 }
