@@ -50,3 +50,14 @@ cluster-down: ## Stop it
 
 clean: ## Remove build output
 	rm -rf bin dist
+
+.PHONY: dist krew-manifest verify-krew
+
+dist: ## Reproducible release archives for linux/darwin/windows x amd64/arm64 + dist/checksums.txt
+	hack/dist.sh
+
+krew-manifest: ## Render plugins/pods-pattern.yaml from .krew.yaml and the dist/ checksums
+	hack/render-krew.sh
+
+verify-krew: ## dist twice (identical), validate the manifests, install with krew, run through kubectl
+	hack/verify-krew.sh
