@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,8 +41,22 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.paths = append(f.paths, r.URL.Path)
 	f.mu.Unlock()
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	// GET /api/v1/namespaces/NS/pods/NAME: a pod with an init, an app and a sidecar container.
+	if len(parts) == 6 && parts[4] == "pods" && slices.Contains(f.pods[parts[3]], parts[5]) {
+		pod := &corev1.Pod{
+			TypeMeta:   metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"},
+			ObjectMeta: metav1.ObjectMeta{Name: parts[5], Namespace: parts[3]},
+			Spec: corev1.PodSpec{
+				InitContainers: []corev1.Container{{Name: "init-index"}},
+				Containers:     []corev1.Container{{Name: "nginx"}, {Name: "log-shipper"}},
+			},
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(pod)
+		return
+	}
 	// /api/v1/namespaces/NS/pods or /apis/apps/v1/namespaces/NS/deployments
-	if len(parts) < 2 || parts[len(parts)-3] != "namespaces" {
+	if len(parts) < 3 || parts[len(parts)-3] != "namespaces" {
 		http.NotFound(w, r)
 		return
 	}
@@ -198,6 +213,23 @@ func TestCompleteContainers(t *testing.T) {
 
 	got, _ = c.containers(cmd, []string{"missing"}, "")
 	assert.Empty(t, got)
+}
+
+// completeContainers as a command registers it: through the kubeconfig the
+// flags name, to the pod named by the argument.
+func TestCompleteContainersThroughTheFlags(t *testing.T) {
+	api := &fakeAPI{pods: map[string][]string{"team": {"nx"}}}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	flags := genericclioptions.NewConfigFlags(true)
+	cmd := &cobra.Command{Use: "logs"}
+	flags.AddFlags(cmd.Flags())
+	require.NoError(t, cmd.Flags().Set("kubeconfig", writeKubeconfig(t, srv.URL, "team")))
+
+	got, directive := completeContainers(flags)(cmd, []string{"nx"}, "")
+	assert.Equal(t, []string{"init-index", "nginx", "log-shipper"}, got)
+	assert.Equal(t, cobra.ShellCompDirectiveNoFileComp, directive)
+	assert.Contains(t, api.paths, "/api/v1/namespaces/team/pods/nx")
 }
 
 func TestCompleteRoles(t *testing.T) {
