@@ -26,7 +26,7 @@ unit: ## Unit tests only (fast, no cluster)
 test: unit e2e ## Unit tests, then end-to-end tests against a local kube-apiserver
 
 e2e: build ## End-to-end tests against a real kube-apiserver + etcd it starts and stops
-	hack/e2e.sh
+	PODS_PATTERN_PLUGIN=$(CURDIR)/$(BIN) hack/e2e.sh
 
 lint: ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -37,7 +37,7 @@ verify: lint ## lint plus the import rules of the domain packages
 	hack/verify-imports.sh
 
 demo: build ## Build the plugin, start a local control plane with the seed lab's pods and describe them
-	hack/demo.sh
+	PODS_PATTERN_SKIP_BUILD=1 hack/demo.sh
 
 demo-down: ## Stop the demo's control plane
 	hack/demo-down.sh

@@ -74,13 +74,13 @@ func TestEveryBuiltinRuleMatches(t *testing.T) {
 		"oauth2-proxy":            ctr("auth", "quay.io/oauth2-proxy/oauth2-proxy:v7.6.0"),
 		"envoy":                   ctr("egress", "envoyproxy/envoy:v1.31.0"),
 		"database or cache proxy": ctr("pool", "bitnami/pgbouncer:1.23"),
-		"ambassador by name":      ctr("redis-ambassador", "example/thing"),
+		"generic ambassador name": ctr("redis-ambassador", "example/thing"),
 		"prometheus exporter":     ctr("metrics", "oliver006/redis_exporter:latest"),
-		"adapter by name":         ctr("log-adapter", "example/thing"),
+		"generic adapter name":    ctr("log-adapter", "example/thing"),
 		"log shipper":             ctr("logs", "fluent/fluent-bit:3.1"),
 		"config reloader":         ctr("reload", "jimmidyson/configmap-reload:v0.12"),
 		"cloud storage sync":      ctr("sync", "registry.k8s.io/git-sync/git-sync:v4.2.4"),
-		"sidecar by name":         ctr("sidecar", "busybox"),
+		"generic sidecar name":    ctr("sidecar", "busybox"),
 	}
 	ann := map[string]string{"vault.hashicorp.com/agent-inject-status": "injected"}
 	for _, r := range rules {

@@ -3,9 +3,12 @@
 package cmd
 
 import (
+	"flag"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 )
 
 // NewRootCmd builds `kubectl pods-pattern` with kubectl's usual flags.
@@ -29,8 +32,14 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 		SilenceErrors: true,
 	}
 	flags.AddFlags(root.PersistentFlags())
+	// -v as in kubectl: -v=6 shows every API request.
+	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(klogFlags)
+	root.PersistentFlags().AddGoFlag(klogFlags.Lookup("v"))
 	root.AddCommand(
 		NewCmdDescribe(flags, streams),
+		NewCmdInit(flags, streams),
+		NewCmdScaffold(flags, streams),
 		NewCmdVersion(streams),
 		NewCmdCompletion(streams),
 	)

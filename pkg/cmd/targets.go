@@ -48,7 +48,7 @@ type Target struct {
 // AddFlags registers -l, -A, -f and --rules.
 func (o *TargetOptions) AddFlags(cmd *cobra.Command, withFiles bool) {
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "Label selector (e.g. app=web) to pick pods")
-	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Look for pods in all namespaces (with -l or a TYPE)")
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Look for pods in all namespaces (with -l, or alone for every pod)")
 	if withFiles {
 		cmd.Flags().StringSliceVarP(&o.Filenames, "filename", "f", nil, "Manifest file, directory or - for stdin: inspected with no cluster")
 	}

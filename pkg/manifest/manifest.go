@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -26,13 +28,19 @@ type Pod struct {
 	Source string // e.g. "deployment/web template", empty for a Pod
 }
 
+// errNoPods marks an object that is valid but holds no pod.
+var errNoPods = errors.New("holds no pods: only Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate and List are read")
+
 var decoder = serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer()
 
 // Decode reads every document of a manifest. name is used in errors.
 func Decode(r io.Reader, name string) ([]Pod, error) {
 	reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(r, 64*1024))
 	var out []Pod
-	doc := 0
+	// A ConfigMap or Service beside a workload is normal in a manifest: such
+	// documents are skipped, and only reported when nothing holds pods.
+	var noPods error
+	doc, line := 0, 0 // line: lines before the current document, for error positions
 	for {
 		data, err := reader.Read()
 		if errors.Is(err, io.EOF) {
@@ -42,14 +50,25 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		doc++
+		start := line
+		line += bytes.Count(data, []byte("\n")) + 1
 		if len(bytes.TrimSpace(stripComments(data))) == 0 {
 			continue
 		}
 		pods, err := decodeDocument(data)
+		if errors.Is(err, errNoPods) {
+			if noPods == nil {
+				noPods = fmt.Errorf("%s: document %d: %w", name, doc, err)
+			}
+			continue
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %w", name, doc, err)
+			return nil, fmt.Errorf("%s: document %d: %s", name, doc, absoluteLines(err.Error(), start))
 		}
 		out = append(out, pods...)
+	}
+	if len(out) == 0 && noPods != nil {
+		return nil, noPods
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no pods or workloads found", name)
@@ -77,6 +96,9 @@ func decodeDocument(data []byte) ([]Pod, error) {
 		var out []Pod
 		for i, item := range list.Items {
 			pods, err := decodeDocument(item.Raw)
+			if errors.Is(err, errNoPods) && len(list.Items) > 1 {
+				continue
+			}
 			if err != nil {
 				return nil, fmt.Errorf("item %d: %w", i, err)
 			}
@@ -87,7 +109,7 @@ func decodeDocument(data []byte) ([]Pod, error) {
 	obj, _, err := decoder.Decode(json, nil, nil)
 	if err != nil {
 		if runtime.IsNotRegisteredError(err) {
-			return nil, fmt.Errorf("%s %q holds no pods: only Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate and List are read", meta.Kind, meta.APIVersion)
+			return nil, fmt.Errorf("%s %q %w", meta.Kind, meta.APIVersion, errNoPods)
 		}
 		return nil, err
 	}
@@ -133,7 +155,22 @@ func podsOf(obj runtime.Object) ([]Pod, error) {
 	case *corev1.PodTemplate:
 		return tmpl("podtemplate", o.ObjectMeta, o.Template), nil
 	}
-	return nil, fmt.Errorf("%s holds no pods: only Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate and List are read", obj.GetObjectKind().GroupVersionKind().Kind)
+	return nil, fmt.Errorf("%s %w", obj.GetObjectKind().GroupVersionKind().Kind, errNoPods)
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// absoluteLines rewrites the decoder's "line N" (counted within one document)
+// as a line of the whole file.
+func absoluteLines(msg string, offset int) string {
+	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+	return yamlLine.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(strings.TrimPrefix(m, "line "))
+		if err != nil {
+			return m
+		}
+		return fmt.Sprintf("line %d", n+offset)
+	})
 }
 
 func stripComments(data []byte) []byte {

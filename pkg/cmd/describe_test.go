@@ -1,0 +1,162 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
+)
+
+// runDescribe runs describe against a fake clientset holding objs.
+func runDescribe(t *testing.T, cs *fake.Clientset, args []string, setup func(*DescribeOptions)) (string, string, error) {
+	t.Helper()
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	flags := genericclioptions.NewConfigFlags(false)
+	ns := "default"
+	flags.Namespace = &ns
+	o := &DescribeOptions{configFlags: flags, IOStreams: streams, Color: "never", now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }}
+	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }
+	o.Targets.RulesFile = ""
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	if setup != nil {
+		setup(o)
+	}
+	cmd := &cobra.Command{}
+	cmd.SetContext(context.Background())
+	err := o.Complete(args)
+	if err == nil {
+		err = o.Validate()
+	}
+	if err == nil {
+		err = o.Run(cmd)
+	}
+	return out.String(), errOut.String(), err
+}
+
+func seedPod(t *testing.T, name string) *corev1.Pod {
+	p := testutil.LoadPod(t, testutil.FixturesDir()+"/seed/"+name+".yaml")
+	p.ResourceVersion = ""
+	return p
+}
+
+func TestDescribeByNameFetchesPodAndEventsOnly(t *testing.T) {
+	p := seedPod(t, "task2-nx-initfail")
+	ev := &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "nx.1", Namespace: "default"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "nx", Namespace: "default", UID: p.UID, FieldPath: "spec.initContainers{init-index}"},
+		Type:           "Warning", Reason: "BackOff", Message: "Back-off restarting failed container init-index", Count: 7}
+	cs := fake.NewClientset(p, ev)
+	out, _, err := runDescribe(t, cs, []string{"nx"}, nil)
+	require.NoError(t, err)
+	assert.Contains(t, out, "Pod default/nx   Init:CrashLoopBackOff   0/1 ready")
+	assert.Contains(t, out, `init "init-index" (1/1) is failing`)
+	assert.Contains(t, out, "BackOff")
+	assert.Contains(t, out, "init-index")
+	var verbs []string
+	for _, a := range cs.Actions() {
+		verbs = append(verbs, a.GetVerb()+" "+a.GetResource().Resource)
+	}
+	assert.Equal(t, []string{"get pods", "list events"}, verbs, "describe asks for the pod and its events, nothing else")
+}
+
+func TestDescribeNotFound(t *testing.T) {
+	_, _, err := runDescribe(t, fake.NewClientset(), []string{"nx"}, nil)
+	assert.EqualError(t, err, `pod "nx" not found in namespace "default"`)
+}
+
+func TestDescribeDeploymentAndSelector(t *testing.T) {
+	a, b := seedPod(t, "task3-nx"), seedPod(t, "task2-nx")
+	a.Name, a.UID, a.Labels = "web-1", "u1", map[string]string{"app": "web"}
+	b.Name, b.UID, b.Labels = "web-2", "u2", map[string]string{"app": "web"}
+	other := seedPod(t, "task1-nx")
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}}
+	for _, args := range [][]string{{"deploy/web"}, {"deployment.apps/web"}} {
+		out, _, err := runDescribe(t, fake.NewClientset(a, b, other, dep), args, func(o *DescribeOptions) { o.Output = "json" })
+		require.NoError(t, err)
+		var reports []report.Pod
+		require.NoError(t, json.Unmarshal([]byte(out), &reports), out)
+		require.Len(t, reports, 2)
+		assert.Equal(t, "web-1", reports[0].Name)
+		assert.Equal(t, "web-2", reports[1].Name)
+	}
+	out, _, err := runDescribe(t, fake.NewClientset(a, b, other), nil, func(o *DescribeOptions) { o.Targets.Selector = "app=web"; o.Output = "yaml" })
+	require.NoError(t, err)
+	assert.Contains(t, out, "kind: List")
+	_, _, err = runDescribe(t, fake.NewClientset(other), []string{"deploy/web"}, nil)
+	assert.EqualError(t, err, `deployment "web" not found in namespace "default"`)
+	_, _, err = runDescribe(t, fake.NewClientset(other), nil, func(o *DescribeOptions) { o.Targets.Selector = "app=none" })
+	assert.EqualError(t, err, `no pods found for selector app=none in namespace "default"`)
+}
+
+func TestDescribeForbiddenEventsStillDescribes(t *testing.T) {
+	cs := fake.NewClientset(seedPod(t, "task1-nx"))
+	cs.PrependReactor("list", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, forbidden("events")
+	})
+	out, errOut, err := runDescribe(t, cs, []string{"nx"}, nil)
+	require.NoError(t, err)
+	assert.Contains(t, out, "Pod default/nx")
+	assert.Contains(t, errOut, "warning: events not shown:")
+}
+
+func TestDescribeValidation(t *testing.T) {
+	cs := fake.NewClientset()
+	_, _, err := runDescribe(t, cs, nil, nil)
+	assert.ErrorContains(t, err, "name a pod, TYPE/NAME")
+	_, _, err = runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) { o.Output = "wide" })
+	assert.ErrorContains(t, err, `unknown output format "wide"`)
+	_, _, err = runDescribe(t, cs, []string{"widget/x"}, nil)
+	assert.ErrorContains(t, err, `unknown resource type "widget"`)
+	_, _, err = runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) { o.Targets.Filenames = []string{"x.yaml"} })
+	assert.ErrorContains(t, err, "-f cannot be combined")
+	_, _, err = runDescribe(t, cs, nil, func(o *DescribeOptions) { o.Targets.Filenames = []string{"/does/not/exist.yaml"} })
+	assert.ErrorContains(t, err, "cannot read manifest")
+	_, _, err = runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) { o.Targets.RulesFile = "/does/not/exist.yaml" })
+	assert.ErrorContains(t, err, "cannot read rules file")
+}
+
+func TestDescribeFromFilesNeedsNoCluster(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"task1-nx", "task2-nx-initfail"} {
+		data, err := os.ReadFile(testutil.FixturesDir() + "/seed/" + name + ".yaml")
+		require.NoError(t, err)
+		require.NoError(t, writeFile(dir+"/"+name+".yaml", string(data)))
+	}
+	out, _, err := runDescribe(t, nil, nil, func(o *DescribeOptions) {
+		o.Targets.Filenames = []string{dir}
+		o.Targets.NewClient = func() (kubernetes.Interface, error) { t.Fatal("no cluster for -f"); return nil, nil }
+	})
+	require.NoError(t, err)
+	assert.Contains(t, out, "Init:CrashLoopBackOff")
+	assert.Contains(t, out, "Pod default/nx   Running   1/1 ready")
+	assert.NotContains(t, out, "Events:")
+}
+
+func TestDescribeUserRulesFile(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/rules.yaml"
+	require.NoError(t, writeFile(path, "rules:\n  - label: our log tailer\n    role: adapter\n    names: ['^sidecar$']\n"))
+	out, _, err := runDescribe(t, nil, nil, func(o *DescribeOptions) {
+		o.Targets.Filenames = []string{testutil.FixturesDir() + "/seed/task3-nx.yaml"}
+		o.Targets.RulesFile = path
+	})
+	require.NoError(t, err)
+	assert.Contains(t, out, "name matches our log tailer (adapter)")
+}

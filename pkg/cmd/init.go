@@ -1,0 +1,260 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/inittimeline"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
+)
+
+// InitOptions are the options of `init`.
+type InitOptions struct {
+	Targets  TargetOptions
+	Output   string
+	Color    string
+	Watch    bool
+	Absolute bool
+	Timeline bool
+
+	configFlags  *genericclioptions.ConfigFlags
+	rules        classify.Rules
+	timelineMode printers.TimelineMode
+	printOpts    printers.InitOptions
+	now          func() time.Time
+	// width is the terminal's width, 0 when the output is not a terminal.
+	width func(io.Writer) int
+	genericiooptions.IOStreams
+}
+
+// NewCmdInit builds `init`.
+func NewCmdInit(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	return newCmdInit(&InitOptions{configFlags: flags, IOStreams: streams, now: time.Now, width: terminalWidth})
+}
+
+// newCmdInit builds the command around o, which tests fill with fakes.
+func newCmdInit(o *InitOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "init (POD | TYPE/NAME | -l SELECTOR | -f FILE)",
+		Short: "Show a pod's init sequence as a timeline: order, durations, exit status and what blocks the pod",
+		Long: `Show the init sequence of a pod the way the kubelet runs it: init containers and native sidecars one
+at a time in spec order, then the regular containers together. Each step has its start and finish
+(relative to the pod's start, or absolute with --absolute), duration, exit code, reason and restarts
+with the last termination. The line on top says what holds the pod back, or how long it took to
+initialise; STATUS is what kubectl get pod prints.
+
+A native sidecar (an init container with restartPolicy: Always) lets the next step run once it has
+started and keeps running; its restarts do not re-run the init containers; its exit 137/143 after
+the regular containers of a Job finished is the pod shutting down, not a failure.
+
+With --watch the pod is followed with one watch request and every transition is printed as it
+happens, until the pod is Running, Succeeded or Failed.`,
+		Example: `  # Why is nx stuck in Init:1/3?
+  kubectl pods-pattern init nx
+
+  # Follow it live until it runs
+  kubectl pods-pattern init nx --watch
+
+  # Every pod of a deployment, and its slowest init step
+  kubectl pods-pattern init deploy/web
+
+  # A saved pod, with absolute times
+  kubectl pods-pattern init -f pod.yaml --absolute`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd)
+		},
+	}
+	o.Targets.AddFlags(cmd, true)
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
+	cmd.Flags().StringVar(&o.Color, "color", "auto", "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "Follow the pod and print each transition until it is Running, Succeeded or Failed")
+	cmd.Flags().BoolVar(&o.Absolute, "absolute", false, "Print absolute times (RFC 3339, UTC) instead of times since the pod started")
+	cmd.Flags().BoolVar(&o.Timeline, "timeline", false, "Draw a bar per step (default: when the terminal leaves room; --timeline=false never)")
+	return cmd
+}
+
+// Complete fills the options from flags, the kubeconfig and the terminal.
+func (o *InitOptions) Complete(cmd *cobra.Command, args []string) error {
+	if err := o.Targets.Complete(o.configFlags, o.In, args); err != nil {
+		return err
+	}
+	var err error
+	if o.rules, err = o.Targets.Rules(); err != nil {
+		return err
+	}
+	color, err := printers.UseColor(o.Color, o.Out)
+	if err != nil {
+		return err
+	}
+	o.timelineMode = printers.TimelineAuto
+	if cmd != nil && cmd.Flags().Changed("timeline") {
+		o.timelineMode = printers.TimelineOff
+		if o.Timeline {
+			o.timelineMode = printers.TimelineOn
+		}
+	}
+	o.printOpts = printers.InitOptions{Color: printers.Painter{Enabled: color}, Absolute: o.Absolute,
+		Timeline: o.timelineMode, Width: o.width(o.Out)}
+	return nil
+}
+
+// Validate checks the flags.
+func (o *InitOptions) Validate() error {
+	if err := printers.ValidateOutput(o.Output); err != nil {
+		return err
+	}
+	if err := o.Targets.Validate(); err != nil {
+		return err
+	}
+	if o.Watch && o.Targets.FromFiles() {
+		return errors.New("--watch follows a pod in the cluster; it cannot be used with -f")
+	}
+	if o.Watch && (o.Targets.Selector != "" || o.Targets.AllNamespaces || len(o.Targets.Args) != 1) {
+		return errors.New("--watch follows one pod: name it (POD or TYPE/NAME of a workload with one pod)")
+	}
+	return nil
+}
+
+// Run fetches the pods, builds their timelines and prints them; with
+// --watch it then follows the pod.
+func (o *InitOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	targets, err := o.Targets.Pods(ctx)
+	if err != nil {
+		return err
+	}
+	if o.Watch {
+		if len(targets) != 1 {
+			return fmt.Errorf("--watch follows one pod but %s names %d: pick one by name", o.Targets.Args[0], len(targets))
+		}
+		return o.watch(cmd, targets[0].Pod)
+	}
+	now := o.now()
+	tls := make([]inittimeline.Timeline, 0, len(targets))
+	for _, t := range targets {
+		tl := inittimeline.Build(t.Pod, classify.Classify(t.Pod, o.rules), now)
+		tl.Source = t.Source
+		tls = append(tls, tl)
+	}
+	var stats []inittimeline.StepStats
+	if len(tls) > 1 && o.manyOfOneKind() {
+		stats = inittimeline.Aggregate(tls)
+	}
+	if o.Output != "" {
+		return printers.PrintInitTimelines(o.Out, o.Output, tls, stats)
+	}
+	return printers.InitTimelines(o.Out, tls, stats, o.printOpts)
+}
+
+// manyOfOneKind: the pods came from a selector or a workload, so comparing
+// their init steps answers "which step makes the rollout slow".
+func (o *InitOptions) manyOfOneKind() bool {
+	if o.Targets.Selector != "" {
+		return true
+	}
+	for _, a := range o.Targets.Args {
+		if ref, err := kube.ParseRef(a); err == nil && ref.Type != "pod" {
+			return true
+		}
+	}
+	return false
+}
+
+// watch prints the pod, then every transition, until the pod is Running,
+// Succeeded or Failed (then it prints the final table) or ctx ends.
+func (o *InitOptions) watch(cmd *cobra.Command, pod *corev1.Pod) error {
+	ctx := cmd.Context()
+	cs, err := o.Targets.NewClient()
+	if err != nil {
+		return err
+	}
+	prev := inittimeline.Build(pod, classify.Classify(pod, o.rules), o.now())
+	if err := o.printSnapshot(&prev); err != nil {
+		return err
+	}
+	if settled(pod) {
+		return nil
+	}
+	if o.Output == "" {
+		fmt.Fprintln(o.Out)
+	}
+	onChange := func(p *corev1.Pod) (bool, error) {
+		cur := inittimeline.Build(p, classify.Classify(p, o.rules), o.now())
+		changes := inittimeline.Changes(&prev, &cur)
+		done := settled(p)
+		switch {
+		case o.Output != "":
+			if len(changes) > 0 || done {
+				if err := printers.PrintObject(o.Out, o.Output, cur); err != nil {
+					return true, err
+				}
+			}
+		default:
+			printers.InitChanges(o.Out, &cur, changes, o.printOpts)
+			if done {
+				fmt.Fprintln(o.Out)
+				if err := printers.InitTimelines(o.Out, []inittimeline.Timeline{cur}, nil, o.printOpts); err != nil {
+					return true, err
+				}
+			}
+		}
+		prev = cur
+		return done, nil
+	}
+	err = (&kube.Client{CS: cs}).WatchPod(ctx, pod.Namespace, pod.Name, pod.ResourceVersion, onChange)
+	if errors.Is(err, kube.ErrPodDeleted) {
+		return fmt.Errorf("pod %q in namespace %q was deleted while watching", pod.Name, pod.Namespace)
+	}
+	return err
+}
+
+func (o *InitOptions) printSnapshot(t *inittimeline.Timeline) error {
+	if o.Output != "" {
+		return printers.PrintObject(o.Out, o.Output, t)
+	}
+	return printers.InitTimelines(o.Out, []inittimeline.Timeline{*t}, nil, o.printOpts)
+}
+
+// settled: the init sequence is over for good once the pod runs or has ended.
+func settled(pod *corev1.Pod) bool {
+	switch pod.Status.Phase {
+	case corev1.PodRunning, corev1.PodSucceeded, corev1.PodFailed:
+		return true
+	}
+	return false
+}
+
+// terminalWidth is $COLUMNS when set, else the width of the terminal out
+// writes to, else 0 (not a terminal: no bars unless asked for).
+func terminalWidth(out io.Writer) int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	f, ok := out.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
+}

@@ -1,0 +1,266 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
+)
+
+// runInit runs `init args...` against cs with a kubeconfig that names the
+// namespace "default" and returns stdout, stderr and the error.
+func runInit(t *testing.T, ctx context.Context, cs kubernetes.Interface, now time.Time, args ...string) (string, string, error) {
+	t.Helper()
+	kubeconfig := filepath.Join(t.TempDir(), "config")
+	require.NoError(t, os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u, namespace: default}}]
+current-context: x
+`), 0o600))
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig = &kubeconfig
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	o := &InitOptions{configFlags: flags, IOStreams: streams, now: func() time.Time { return now },
+		width: func(io.Writer) int { return 0 }}
+	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }
+	cmd := newCmdInit(o)
+	cmd.SetArgs(args)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	err := cmd.ExecuteContext(ctx)
+	return out.String(), errOut.String(), err
+}
+
+func fixturePod(t *testing.T, rel string) *corev1.Pod {
+	p := testutil.LoadPod(t, filepath.Join(testutil.RepoRoot(), rel))
+	p.Namespace = "default"
+	return p
+}
+
+func TestInitCommandOnePod(t *testing.T) {
+	p := fixturePod(t, "pkg/inittimeline/testdata/init-crashloop.yaml")
+	out, _, err := runInit(t, context.Background(), fake.NewClientset(p), time.Date(2026, 3, 2, 11, 2, 0, 0, time.UTC), p.Name)
+	require.NoError(t, err)
+	assert.Contains(t, out, "Init:CrashLoopBackOff")
+	assert.Contains(t, out, `blocked at init 2/3 "migrate": CrashLoopBackOff, exit 1 (Error), 4 restarts; "seed-data" has not run`)
+	assert.NotContains(t, out, "TIMELINE", "not a terminal")
+}
+
+func TestInitCommandWorkloadStats(t *testing.T) {
+	var objs []runtime.Object
+	for i, fin := range []int{5, 9, 30} {
+		p := fixturePod(t, "pkg/inittimeline/testdata/all-inits-done.yaml")
+		p.Name = p.Name + string(rune('a'+i))
+		p.Labels = map[string]string{"app": "web"}
+		p.Status.InitContainerStatuses[2].State.Terminated.FinishedAt = metav1.NewTime(time.Date(2026, 3, 2, 10, 0, fin, 0, time.UTC))
+		objs = append(objs, p)
+	}
+	out, _, err := runInit(t, context.Background(), fake.NewClientset(objs...), time.Date(2026, 3, 2, 10, 5, 0, 0, time.UTC), "-l", "app=web")
+	require.NoError(t, err)
+	assert.Equal(t, 3, strings.Count(out, "Pod default/web-7d9c5"))
+	assert.Contains(t, out, `Slowest init step across 3 pods: "migrate" (init 3), median 6.0s, max 27.0s over 3 pods`)
+
+	js, _, err := runInit(t, context.Background(), fake.NewClientset(objs...), time.Date(2026, 3, 2, 10, 5, 0, 0, time.UTC), "-l", "app=web", "-o", "json")
+	require.NoError(t, err)
+	assert.Contains(t, js, `"initSteps": [`)
+	assert.Contains(t, js, `"durationSeconds": 2,`)
+}
+
+func TestInitCommandFlagsErrors(t *testing.T) {
+	cs := fake.NewClientset()
+	now := time.Now()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nx", "-o", "table"}, `unknown output format "table"`},
+		{[]string{"-l", "app=web", "--watch"}, "--watch follows one pod"},
+		{[]string{"-f", "x.yaml", "--watch"}, "cannot be used with -f"},
+		{[]string{"nx"}, `pod "nx" not found in namespace "default"`},
+		{[]string{"nx", "--color", "pink"}, "--color must be one of"},
+	} {
+		_, _, err := runInit(t, context.Background(), cs, now, c.args...)
+		require.Error(t, err, "%v", c.args)
+		assert.Contains(t, err.Error(), c.want)
+	}
+}
+
+// statusAt builds the pod of the watch story at each step.
+func watchStory(t *testing.T) []*corev1.Pod {
+	base := fixturePod(t, "pkg/inittimeline/testdata/init-crashloop.yaml")
+	start := base.Status.StartTime.Time
+	ts := func(s int) metav1.Time { return metav1.NewTime(start.Add(time.Duration(s) * time.Second)) }
+	completed := func(name string, from, to int) corev1.ContainerStatus {
+		return corev1.ContainerStatus{Name: name, ImageID: "x", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+			ExitCode: 0, Reason: "Completed", StartedAt: ts(from), FinishedAt: ts(to)}}}
+	}
+	waitingInit := func(name string) corev1.ContainerStatus {
+		return corev1.ContainerStatus{Name: name, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "PodInitializing"}}}
+	}
+	app := func(st corev1.ContainerState, ready bool) []corev1.ContainerStatus {
+		return []corev1.ContainerStatus{{Name: "api", Ready: ready, State: st}}
+	}
+	appWaiting := app(corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "PodInitializing"}}, false)
+	lastFail := corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", StartedAt: ts(5), FinishedAt: ts(6)}}
+	mk := func(rv string, phase corev1.PodPhase, inits []corev1.ContainerStatus, apps []corev1.ContainerStatus) *corev1.Pod {
+		p := base.DeepCopy()
+		p.ResourceVersion = rv
+		p.Status.Phase = phase
+		p.Status.Conditions = nil
+		p.Status.InitContainerStatuses = inits
+		p.Status.ContainerStatuses = apps
+		return p
+	}
+	running := func(name string, at int, restarts int32) corev1.ContainerStatus {
+		cs := corev1.ContainerStatus{Name: name, ImageID: "x", RestartCount: restarts,
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: ts(at)}}}
+		if restarts > 0 {
+			cs.LastTerminationState = lastFail
+		}
+		return cs
+	}
+	return []*corev1.Pod{
+		mk("100", corev1.PodPending, []corev1.ContainerStatus{running("wait-for-db", 1, 0), waitingInit("migrate"), waitingInit("seed-data")}, appWaiting),
+		mk("101", corev1.PodPending, []corev1.ContainerStatus{completed("wait-for-db", 1, 4), running("migrate", 5, 0), waitingInit("seed-data")}, appWaiting),
+		mk("102", corev1.PodPending, []corev1.ContainerStatus{completed("wait-for-db", 1, 4),
+			{Name: "migrate", ImageID: "x", State: lastFail}, waitingInit("seed-data")}, appWaiting),
+		mk("103", corev1.PodPending, []corev1.ContainerStatus{completed("wait-for-db", 1, 4),
+			{Name: "migrate", ImageID: "x", RestartCount: 1, LastTerminationState: lastFail,
+				State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 10s restarting failed container"}}},
+			waitingInit("seed-data")}, appWaiting),
+		mk("104", corev1.PodPending, []corev1.ContainerStatus{completed("wait-for-db", 1, 4), running("migrate", 16, 1), waitingInit("seed-data")}, appWaiting),
+		mk("105", corev1.PodPending, []corev1.ContainerStatus{completed("wait-for-db", 1, 4),
+			func() corev1.ContainerStatus {
+				c := completed("migrate", 16, 18)
+				c.RestartCount = 1
+				c.LastTerminationState = lastFail
+				return c
+			}(),
+			completed("seed-data", 19, 20)}, appWaiting),
+		mk("106", corev1.PodRunning, []corev1.ContainerStatus{completed("wait-for-db", 1, 4),
+			func() corev1.ContainerStatus {
+				c := completed("migrate", 16, 18)
+				c.RestartCount = 1
+				c.LastTerminationState = lastFail
+				return c
+			}(),
+			completed("seed-data", 19, 20)},
+			app(corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: ts(21)}}, true)),
+	}
+}
+
+func TestInitCommandWatch(t *testing.T) {
+	story := watchStory(t)
+	cs := fake.NewClientset(story[0])
+	fw := watch.NewFakeWithChanSize(len(story), false)
+	var rvs []string
+	cs.PrependWatchReactor("pods", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		rvs = append(rvs, a.(k8stesting.WatchActionImpl).WatchRestrictions.ResourceVersion)
+		return true, fw, nil
+	})
+	for _, p := range story[1:] {
+		fw.Modify(p)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, _, err := runInit(t, ctx, cs, story[0].Status.StartTime.Add(30*time.Second), story[0].Name, "--watch")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"100"}, rvs, "one watch, from the version read")
+	for _, a := range cs.Fake.Actions() {
+		assert.Contains(t, []string{"get", "watch"}, a.GetVerb())
+	}
+	want := []string{
+		`at init 1/3 "wait-for-db": running for 29.0s; "migrate", "seed-data" have not run`,
+		`+4.0s     init 1/3 "wait-for-db"   completed in 3.0s`,
+		`+5.0s     init 2/3 "migrate"       running`,
+		`          status                   Init:0/3 -> Init:1/3`,
+		`+6.0s     init 2/3 "migrate"       failed after 1.0s: exit 1 (Error)`,
+		`          status                   Init:1/3 -> Init:Error`,
+		`          init 2/3 "migrate"       waiting: CrashLoopBackOff: back-off 10s restarting failed container`,
+		`+16.0s    init 2/3 "migrate"       running (restart 1)`,
+		`+18.0s    init 2/3 "migrate"       completed in 2.0s`,
+		`+20.0s    init 3/3 "seed-data"     completed in 1.0s`,
+		`+21.0s    container "api"          running`,
+		`          status                   PodInitializing -> Running`,
+		`initialised in 20.0s; "api" running`,
+	}
+	assert.NotContains(t, out, "exited 1", "the failure was seen as it happened: no second line for it")
+	pos := 0
+	for _, w := range want {
+		i := strings.Index(out[pos:], w)
+		if !assert.GreaterOrEqual(t, i, 0, "missing, or out of order: %q\n%s", w, out) {
+			break
+		}
+		pos += i + len(w)
+	}
+}
+
+func TestInitCommandWatchCtrlC(t *testing.T) {
+	p := watchStory(t)[0]
+	cs := fake.NewClientset(p)
+	fw := watch.NewFake()
+	cs.PrependWatchReactor("pods", func(k8stesting.Action) (bool, watch.Interface, error) { return true, fw, nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, _, err := runInit(t, ctx, cs, time.Now(), p.Name, "-w")
+	assert.ErrorIs(t, err, context.Canceled, "main turns this into exit 130")
+	assert.True(t, fw.IsStopped())
+}
+
+func TestInitCommandWatchSettledPodExitsAtOnce(t *testing.T) {
+	p := fixturePod(t, "testdata/fixtures/seed/task2-nx.yaml")
+	cs := fake.NewClientset(p)
+	out, _, err := runInit(t, context.Background(), cs, time.Now(), p.Name, "-w")
+	require.NoError(t, err)
+	assert.Contains(t, out, `initialised in 6.0s; "nginx" running`)
+	for _, a := range cs.Fake.Actions() {
+		assert.NotEqual(t, "watch", a.GetVerb())
+	}
+}
+
+// With -o json, --watch prints one timeline document per change.
+func TestInitCommandWatchJSON(t *testing.T) {
+	story := watchStory(t)
+	cs := fake.NewClientset(story[0])
+	fw := watch.NewFakeWithChanSize(len(story), false)
+	cs.PrependWatchReactor("pods", func(k8stesting.Action) (bool, watch.Interface, error) { return true, fw, nil })
+	for _, p := range story[1:] {
+		fw.Modify(p)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, _, err := runInit(t, ctx, cs, story[0].Status.StartTime.Add(30*time.Second), story[0].Name, "-w", "-o", "json")
+	require.NoError(t, err)
+	dec := json.NewDecoder(strings.NewReader(out))
+	var statuses []string
+	for dec.More() {
+		var doc struct {
+			Status  string `json:"status"`
+			Verdict string `json:"verdict"`
+		}
+		require.NoError(t, dec.Decode(&doc))
+		statuses = append(statuses, doc.Status)
+	}
+	assert.Equal(t, []string{"Init:0/3", "Init:1/3", "Init:Error", "Init:CrashLoopBackOff", "Init:1/3", "PodInitializing", "Running"}, statuses)
+}

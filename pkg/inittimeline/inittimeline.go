@@ -1,0 +1,702 @@
+// Package inittimeline turns a pod into its init sequence as the kubelet runs
+// it: init containers and native sidecars one at a time in spec order, then
+// the regular containers together. Each step carries its times, exit status
+// and restarts; the timeline says in one line what holds the pod back. It is
+// pure: a pod (and its classification) in, a Timeline out.
+package inittimeline
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
+)
+
+// State is where a step is, in words a person reads at a glance.
+type State string
+
+// States of a step.
+const (
+	// StatePending: the step has not run yet (an earlier step holds it back, or no status yet).
+	StatePending State = "pending"
+	// StateWaiting: the kubelet is trying to start it (ContainerCreating, image pull, back-off).
+	StateWaiting State = "waiting"
+	// StateRunning: running; for a native sidecar it has not passed its startup probe yet.
+	StateRunning State = "running"
+	// StateStarted: a native sidecar that has started: the next step may run, it keeps running.
+	StateStarted State = "started"
+	// StateCompleted: terminated with exit code 0.
+	StateCompleted State = "completed"
+	// StateFailed: terminated with a non-zero exit code.
+	StateFailed State = "failed"
+	// StateShutdown: a native sidecar stopped by the kubelet after the regular containers finished.
+	StateShutdown State = "shutdown"
+	// StateUnknown: a manifest without status.
+	StateUnknown State = "unknown"
+)
+
+// Exit codes a process gets when the kubelet stops it: 128+SIGTERM, 128+SIGKILL.
+const (
+	exitSIGTERM = 143
+	exitSIGKILL = 137
+)
+
+// Step is one container in run order.
+type Step struct {
+	Name string        `json:"name"`
+	Kind classify.Kind `json:"kind"`
+	Role classify.Role `json:"role"`
+	// Order is the 1-based position in the run: init containers and native
+	// sidecars by spec order; all regular containers share the next number
+	// because the kubelet starts them together.
+	Order int `json:"order"`
+	// StartedAt/FinishedAt are of the current run, or of the last attempt
+	// when the container waits to be restarted.
+	StartedAt       *time.Time `json:"startedAt"`
+	FinishedAt      *time.Time `json:"finishedAt"`
+	DurationSeconds *float64   `json:"durationSeconds"`
+	ExitCode        *int32     `json:"exitCode"`
+	Reason          string     `json:"reason,omitempty"`
+	Message         string     `json:"message,omitempty"`
+	Restarts        int32      `json:"restarts"`
+	LastState       *LastState `json:"lastState,omitempty"`
+	State           State      `json:"state"`
+	Started         bool       `json:"started"`
+	Ready           bool       `json:"ready"`
+	// ImagePulled is false while the kubelet has no image for the container yet.
+	ImagePulled bool `json:"imagePulled"`
+	// Ongoing: the duration runs up to "now" (running, or waiting after an attempt).
+	Ongoing bool `json:"ongoing"`
+}
+
+// LastState is the previous termination of a restarted container.
+type LastState struct {
+	Reason     string     `json:"reason,omitempty"`
+	ExitCode   int32      `json:"exitCode"`
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+}
+
+// IsInit tells whether the step runs before the regular containers.
+func (s *Step) IsInit() bool { return s.Kind == classify.KindInit || s.Kind == classify.KindSidecar }
+
+// Done tells whether the step lets the next one start: an init container
+// that exited 0, or a native sidecar that has started (it keeps running).
+func (s *Step) Done() bool {
+	switch s.Kind {
+	case classify.KindSidecar:
+		return s.Started || s.State == StateStarted || s.State == StateShutdown || s.State == StateCompleted
+	case classify.KindInit:
+		return s.State == StateCompleted
+	}
+	return false
+}
+
+// Timeline is the init sequence of one pod.
+type Timeline struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Source    string `json:"source,omitempty"`
+	// Status is exactly the STATUS column of `kubectl get pod`.
+	Status    string `json:"status"`
+	Phase     string `json:"phase,omitempty"`
+	Ready     string `json:"ready"`
+	HasStatus bool   `json:"hasStatus"`
+	// StartedAt is the origin of relative times: the pod's start time.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+	// InitializedAt is when the last init step let the regular containers start.
+	InitializedAt *time.Time `json:"initializedAt,omitempty"`
+	// InitSeconds is the time from the pod's start to InitializedAt.
+	InitSeconds *float64 `json:"initSeconds,omitempty"`
+	// InitSteps is the number of init containers and native sidecars.
+	InitSteps int `json:"initSteps"`
+	// Blocker is the name of the step that holds the pod back, if any.
+	Blocker string `json:"blocker,omitempty"`
+	Verdict string `json:"verdict"`
+	Steps   []Step `json:"steps"`
+	// Now is the instant ongoing durations were measured at.
+	Now time.Time `json:"now"`
+}
+
+// Build makes the timeline of one pod at the instant now.
+func Build(pod *corev1.Pod, cls classify.Result, now time.Time) Timeline {
+	sum := podstatus.Summarize(pod)
+	t := Timeline{
+		Namespace: pod.Namespace,
+		Name:      pod.Name,
+		Phase:     string(pod.Status.Phase),
+		Ready:     sum.Ready(),
+		HasStatus: hasStatus(pod),
+		Now:       now.UTC(),
+	}
+	if t.HasStatus {
+		t.Status = sum.Status
+	}
+	switch {
+	case pod.Status.StartTime != nil:
+		t.StartedAt = timePtr(pod.Status.StartTime.Time)
+	case t.HasStatus && !pod.CreationTimestamp.IsZero():
+		t.StartedAt = timePtr(pod.CreationTimestamp.Time)
+	}
+
+	specs := map[string]*corev1.Container{}
+	for i := range pod.Spec.InitContainers {
+		specs[pod.Spec.InitContainers[i].Name] = &pod.Spec.InitContainers[i]
+	}
+	statuses := map[string]*corev1.ContainerStatus{}
+	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
+		for i := range list {
+			statuses[list[i].Name] = &list[i]
+		}
+	}
+	appOrder := len(pod.Spec.InitContainers) + 1
+	for _, c := range cls.Containers {
+		if c.Kind == classify.KindEphemeral {
+			continue
+		}
+		st := Step{Name: c.Name, Kind: c.Kind, Role: c.Role, Order: c.Order}
+		if c.Kind == classify.KindContainer {
+			st.Order = appOrder
+		} else {
+			t.InitSteps++
+		}
+		fill(&st, statuses[c.Name], t.HasStatus, now)
+		t.Steps = append(t.Steps, st)
+	}
+	markShutdown(pod, &t)
+	if t.StartedAt == nil {
+		t.StartedAt = earliestStart(t.Steps)
+	}
+	t.InitializedAt = initializedAt(pod, &t)
+	if t.InitializedAt != nil && t.StartedAt != nil {
+		t.InitSeconds = seconds(t.InitializedAt.Sub(*t.StartedAt))
+	}
+	t.Verdict = verdict(pod, &t)
+	return t
+}
+
+func hasStatus(pod *corev1.Pod) bool {
+	return pod.Status.Phase != "" || len(pod.Status.Conditions) > 0 ||
+		len(pod.Status.ContainerStatuses) > 0 || len(pod.Status.InitContainerStatuses) > 0
+}
+
+// fill reads one container status into the step.
+func fill(st *Step, cs *corev1.ContainerStatus, hasStatus bool, now time.Time) {
+	if !hasStatus {
+		st.State = StateUnknown
+		return
+	}
+	if cs == nil {
+		st.State = StatePending
+		return
+	}
+	st.Restarts = cs.RestartCount
+	st.Ready = cs.Ready
+	st.Started = cs.Started != nil && *cs.Started
+	st.ImagePulled = cs.ImageID != ""
+	if lt := cs.LastTerminationState.Terminated; lt != nil {
+		st.LastState = &LastState{Reason: lt.Reason, ExitCode: lt.ExitCode,
+			StartedAt: metaTime(lt.StartedAt.Time), FinishedAt: metaTime(lt.FinishedAt.Time)}
+	}
+	switch s := cs.State; {
+	case s.Terminated != nil:
+		code := s.Terminated.ExitCode
+		st.ExitCode = &code
+		st.Reason, st.Message = s.Terminated.Reason, s.Terminated.Message
+		st.StartedAt = metaTime(s.Terminated.StartedAt.Time)
+		st.FinishedAt = metaTime(s.Terminated.FinishedAt.Time)
+		st.State = StateFailed
+		if code == 0 {
+			st.State = StateCompleted
+		}
+	case s.Running != nil:
+		st.StartedAt = metaTime(s.Running.StartedAt.Time)
+		st.Ongoing = true
+		st.State = StateRunning
+		if st.Kind == classify.KindSidecar && st.Started {
+			st.State = StateStarted
+		}
+	case s.Waiting != nil:
+		st.Reason, st.Message = s.Waiting.Reason, s.Waiting.Message
+		st.State = StateWaiting
+		// The kubelet marks every container that an init step holds back as
+		// PodInitializing: it has not been tried yet.
+		if s.Waiting.Reason == "PodInitializing" && st.IsInit() {
+			st.State = StatePending
+		}
+		if st.LastState != nil {
+			// Waiting to be restarted: show the last attempt and the back-off since.
+			st.StartedAt, st.FinishedAt = st.LastState.StartedAt, st.LastState.FinishedAt
+			code := st.LastState.ExitCode
+			st.ExitCode = &code
+			st.Ongoing = true
+		}
+	default:
+		st.State = StatePending
+	}
+	if st.StartedAt != nil {
+		end := now
+		if st.FinishedAt != nil {
+			end = *st.FinishedAt
+		}
+		st.DurationSeconds = seconds(end.Sub(*st.StartedAt))
+	}
+}
+
+// markShutdown: once every regular container of a pod has finished (a Job's
+// pod), the kubelet stops native sidecars with SIGTERM, then SIGKILL; their
+// exit 143/137 is the end of the pod, not a failure (KEP-753).
+func markShutdown(pod *corev1.Pod, t *Timeline) {
+	finished := pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+	if !finished {
+		any := false
+		finished = true
+		for _, s := range t.Steps {
+			if s.Kind == classify.KindContainer {
+				any = true
+				if s.State != StateCompleted && s.State != StateFailed {
+					finished = false
+				}
+			}
+		}
+		finished = finished && any
+	}
+	if !finished {
+		return
+	}
+	for i := range t.Steps {
+		s := &t.Steps[i]
+		if s.Kind == classify.KindSidecar && s.State == StateFailed && s.ExitCode != nil &&
+			(*s.ExitCode == exitSIGTERM || *s.ExitCode == exitSIGKILL) {
+			s.State = StateShutdown
+		}
+	}
+}
+
+// initializedAt is when the regular containers were allowed to start: the
+// end of the last init container or the start of the last native sidecar,
+// else the Initialized condition.
+func initializedAt(pod *corev1.Pod, t *Timeline) *time.Time {
+	if t.InitSteps == 0 || !t.HasStatus {
+		return nil
+	}
+	var last *time.Time
+	for i := range t.Steps {
+		s := &t.Steps[i]
+		if !s.IsInit() {
+			continue
+		}
+		if !passed(t.Steps, i) {
+			return nil
+		}
+		var at *time.Time
+		switch {
+		case s.Kind == classify.KindInit:
+			at = s.FinishedAt
+		case s.Restarts == 0:
+			// A restarted sidecar's start time is its latest restart, not when it first let the next step run.
+			at = s.StartedAt
+		}
+		if at != nil && (last == nil || at.After(*last)) {
+			last = at
+		}
+	}
+	if last == nil {
+		for _, c := range pod.Status.Conditions {
+			if c.Type == corev1.PodInitialized && c.Status == corev1.ConditionTrue && !c.LastTransitionTime.IsZero() {
+				return timePtr(c.LastTransitionTime.Time)
+			}
+		}
+	}
+	return last
+}
+
+func earliestStart(steps []Step) *time.Time {
+	var out *time.Time
+	for _, s := range steps {
+		if s.StartedAt != nil && (out == nil || s.StartedAt.Before(*out)) {
+			out = s.StartedAt
+		}
+	}
+	return out
+}
+
+// verdict says in one line how the init sequence went or what holds it back.
+func verdict(pod *corev1.Pod, t *Timeline) string {
+	if !t.HasStatus {
+		return manifestVerdict(t)
+	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			return strings.TrimSpace(fmt.Sprintf("not scheduled: %s %s", c.Reason, c.Message))
+		}
+	}
+	if b := blocker(t); b != nil {
+		t.Blocker = b.Name
+		// Whatever their status says, the steps after the blocker have not been tried.
+		for i := range t.Steps {
+			if s := &t.Steps[i]; s.Order > b.Order && s.State == StateWaiting && s.StartedAt == nil {
+				s.State = StatePending
+			}
+		}
+		return blockedVerdict(t, b)
+	}
+	return startedVerdict(t)
+}
+
+func manifestVerdict(t *Timeline) string {
+	apps := len(t.Steps) - t.InitSteps
+	start := "then 1 container starts"
+	if apps != 1 {
+		start = fmt.Sprintf("then %d containers start together", apps)
+	}
+	if t.InitSteps == 0 {
+		return "no status (manifest): no init steps; " + strings.TrimPrefix(start, "then ")
+	}
+	return fmt.Sprintf("no status (manifest): %s run one at a time, %s", plural(t.InitSteps, "init step", "init steps"), start)
+}
+
+// blocker is the first init step that has not let the next one run. Steps
+// after it cannot have started, whatever their status says.
+func blocker(t *Timeline) *Step {
+	for i := range t.Steps {
+		s := &t.Steps[i]
+		if !s.IsInit() {
+			return nil
+		}
+		if !passed(t.Steps, i) {
+			return s
+		}
+	}
+	return nil
+}
+
+// passed tells whether step i has let the sequence go on: it is done, or a
+// later step has run. The second matters for native sidecars: one that
+// crashes after the pod initialised is restarted on its own, and the
+// kubelet does not run the init containers again.
+func passed(steps []Step, i int) bool {
+	if steps[i].Done() {
+		return true
+	}
+	for _, s := range steps[i+1:] {
+		if s.StartedAt != nil || s.Restarts > 0 || (s.State != StatePending && s.State != StateWaiting && s.State != StateUnknown) {
+			return true
+		}
+	}
+	return false
+}
+
+func blockedVerdict(t *Timeline, b *Step) string {
+	var waiting []string
+	for _, s := range t.Steps {
+		if s.IsInit() && s.Order > b.Order {
+			waiting = append(waiting, fmt.Sprintf("%q", s.Name))
+		}
+	}
+	rest := "the app containers have not started"
+	switch len(waiting) {
+	case 0:
+	case 1:
+		rest = waiting[0] + " has not run"
+	default:
+		rest = strings.Join(waiting, ", ") + " have not run"
+	}
+	step := fmt.Sprintf("init %d/%d %q", b.Order, t.InitSteps, b.Name)
+	if b.Kind == classify.KindSidecar {
+		step = fmt.Sprintf("init %d/%d sidecar %q", b.Order, t.InitSteps, b.Name)
+	}
+	var what string
+	switch {
+	case failing(b):
+		return fmt.Sprintf("blocked at %s: %s; %s", step, failureWords(b), rest)
+	case b.State == StateRunning && b.Kind == classify.KindSidecar:
+		what = "running " + durationWords(b) + ", waiting for its startup probe"
+	case b.State == StateRunning:
+		what = "running for " + durationWords(b)
+	case b.State == StateWaiting && !b.ImagePulled && (b.Reason == "ContainerCreating" || b.Reason == ""):
+		what = "waiting for its image or container to be created"
+	case b.State == StateWaiting:
+		what = withMessage(b.Reason, b.Message)
+	default:
+		what = "not started yet"
+	}
+	return fmt.Sprintf("at %s: %s; %s", step, what, rest)
+}
+
+// startedVerdict: every init step is done; say how long it took and how the
+// regular containers are doing.
+func startedVerdict(t *Timeline) string {
+	var parts []string
+	sidecars := 0
+	var apps []*Step
+	for i := range t.Steps {
+		s := &t.Steps[i]
+		switch {
+		case s.Kind == classify.KindSidecar && s.State == StateStarted:
+			sidecars++
+		case s.Kind == classify.KindContainer:
+			apps = append(apps, s)
+		}
+	}
+	switch {
+	case t.InitSteps == 0:
+		parts = append(parts, "no init steps")
+	case t.InitSeconds != nil:
+		parts = append(parts, "initialised in "+FormatSeconds(*t.InitSeconds))
+	default:
+		parts = append(parts, "initialised")
+	}
+	if sidecars > 0 {
+		parts = append(parts, plural(sidecars, "sidecar", "sidecars")+" started")
+	}
+	for _, s := range t.Steps {
+		if s.Kind != classify.KindSidecar {
+			continue
+		}
+		switch {
+		case s.State == StateShutdown:
+			parts = append(parts, fmt.Sprintf("sidecar %q stopped at shutdown (exit %d)", s.Name, *s.ExitCode))
+		case failing(&s):
+			parts = append(parts, fmt.Sprintf("sidecar %q %s", s.Name, failureWords(&s)))
+		case s.Restarts > 0:
+			parts = append(parts, fmt.Sprintf("sidecar %q restarted %s%s", s.Name, timesWords(s.Restarts), lastWords(&s)))
+		}
+	}
+	var waiting, failed, running, done []string
+	for _, s := range apps {
+		switch {
+		case failing(s):
+			failed = append(failed, fmt.Sprintf("%q %s", s.Name, failureWords(s)))
+		case s.State == StateWaiting && !s.ImagePulled && (s.Reason == "PodInitializing" || s.Reason == "ContainerCreating"):
+			waiting = append(waiting, fmt.Sprintf("image of %q", s.Name))
+		case s.State == StateWaiting || s.State == StatePending:
+			waiting = append(waiting, fmt.Sprintf("%q (%s)", s.Name, orWords(s.Reason, "not created")))
+		case s.State == StateRunning:
+			running = append(running, fmt.Sprintf("%q", s.Name))
+		case s.State == StateCompleted:
+			done = append(done, fmt.Sprintf("%q", s.Name))
+		}
+	}
+	if len(failed) > 0 {
+		parts = append(parts, strings.Join(failed, "; "))
+	}
+	if len(waiting) > 0 {
+		parts = append(parts, "waiting for "+strings.Join(waiting, ", "))
+	}
+	if len(running) > 0 && len(waiting) == 0 && len(failed) == 0 {
+		parts = append(parts, strings.Join(running, ", ")+" running")
+	}
+	if len(done) > 0 {
+		parts = append(parts, strings.Join(done, ", ")+" completed")
+	}
+	out := strings.Join(parts, "; ")
+	// When the pod is not (yet) running, lead with the status a user sees in kubectl get.
+	if t.Status != "Running" && t.Status != "Completed" && t.Status != "Succeeded" {
+		out = t.Status + ": " + out
+	}
+	return out
+}
+
+func failing(s *Step) bool {
+	switch {
+	case s.State == StateFailed:
+		return true
+	case s.State == StateWaiting && s.Reason == "CrashLoopBackOff":
+		return true
+	case s.State == StateWaiting && s.LastState != nil && s.LastState.ExitCode != 0:
+		return true
+	}
+	return false
+}
+
+// failureWords: "CrashLoopBackOff, exit 1 (Error), 4 restarts".
+func failureWords(s *Step) string {
+	var parts []string
+	if s.State == StateWaiting && s.Reason != "" {
+		parts = append(parts, s.Reason)
+	}
+	switch {
+	case s.State == StateFailed && s.ExitCode != nil:
+		parts = append(parts, "exit "+exitWords(*s.ExitCode, s.Reason))
+	case s.LastState != nil:
+		parts = append(parts, "exit "+exitWords(s.LastState.ExitCode, s.LastState.Reason))
+	}
+	parts = append(parts, plural(int(s.Restarts), "restart", "restarts"))
+	return strings.Join(parts, ", ")
+}
+
+func lastWords(s *Step) string {
+	if s.LastState == nil {
+		return ""
+	}
+	if s.LastState.Reason != "" {
+		return fmt.Sprintf(", last %s (exit %d)", s.LastState.Reason, s.LastState.ExitCode)
+	}
+	return fmt.Sprintf(", last exit %d", s.LastState.ExitCode)
+}
+
+func exitWords(code int32, reason string) string {
+	if reason == "" {
+		return fmt.Sprint(code)
+	}
+	return fmt.Sprintf("%d (%s)", code, reason)
+}
+
+func timesWords(n int32) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func withMessage(reason, msg string) string {
+	switch {
+	case reason == "":
+		return orWords(msg, "waiting")
+	case msg == "":
+		return reason
+	}
+	return reason + ": " + msg
+}
+
+func orWords(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+func durationWords(s *Step) string {
+	if s.DurationSeconds == nil {
+		return "for an unknown time"
+	}
+	return FormatSeconds(*s.DurationSeconds)
+}
+
+// FormatSeconds prints a duration with a tenth of a second below a minute
+// ("4.2s"), else minutes and seconds ("2m05s") or hours and minutes.
+func FormatSeconds(sec float64) string {
+	if sec < 0 {
+		sec = 0
+	}
+	switch {
+	case sec < 60:
+		return fmt.Sprintf("%.1fs", sec)
+	case sec < 3600:
+		return fmt.Sprintf("%dm%02ds", int(sec)/60, int(sec)%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", int(sec)/3600, int(sec)%3600/60)
+	}
+}
+
+// StepStats are the durations of one init step across several pods.
+type StepStats struct {
+	Name    string  `json:"name"`
+	Order   int     `json:"order"`
+	Pods    int     `json:"pods"`
+	Min     float64 `json:"minSeconds"`
+	Median  float64 `json:"medianSeconds"`
+	Max     float64 `json:"maxSeconds"`
+	Slowest bool    `json:"slowest"`
+}
+
+// Aggregate compares the init steps of several pods (of one workload): the
+// durations of the steps that have run, by step name in run order, and marks
+// the one with the longest median, the step a slow rollout waits on.
+func Aggregate(timelines []Timeline) []StepStats {
+	durations := map[string][]float64{}
+	order := map[string]int{}
+	for _, t := range timelines {
+		for _, s := range t.Steps {
+			if !s.IsInit() || s.DurationSeconds == nil {
+				continue
+			}
+			d := *s.DurationSeconds
+			if s.Kind == classify.KindSidecar {
+				// A sidecar holds the next step only until it has started, and
+				// runs on afterwards; its own duration would dwarf every init.
+				next := nextStart(t.Steps, s.Order)
+				if next == nil || s.StartedAt == nil || s.Restarts > 0 {
+					continue
+				}
+				d = next.Sub(*s.StartedAt).Seconds()
+			}
+			durations[s.Name] = append(durations[s.Name], d)
+			if _, ok := order[s.Name]; !ok {
+				order[s.Name] = s.Order
+			}
+		}
+	}
+	out := make([]StepStats, 0, len(durations))
+	for name, ds := range durations {
+		sort.Float64s(ds)
+		out = append(out, StepStats{Name: name, Order: order[name], Pods: len(ds), Min: ds[0], Median: median(ds), Max: ds[len(ds)-1]})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Order != out[j].Order {
+			return out[i].Order < out[j].Order
+		}
+		return out[i].Name < out[j].Name
+	})
+	slowest := -1
+	for i := range out {
+		if slowest < 0 || out[i].Median > out[slowest].Median {
+			slowest = i
+		}
+	}
+	if slowest >= 0 {
+		out[slowest].Slowest = true
+	}
+	return out
+}
+
+// nextStart is when the step after order started (the next init, or the app containers).
+func nextStart(steps []Step, order int) *time.Time {
+	for _, s := range steps {
+		if s.Order > order && s.StartedAt != nil && s.Restarts == 0 {
+			return s.StartedAt
+		}
+	}
+	return nil
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+func seconds(d time.Duration) *float64 {
+	if d < 0 {
+		d = 0
+	}
+	v := d.Seconds()
+	return &v
+}
+
+func metaTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return timePtr(t)
+}
+
+func timePtr(t time.Time) *time.Time {
+	u := t.UTC()
+	return &u
+}
