@@ -15,6 +15,7 @@ import (
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/scaffold"
 )
 
 // binaryName is the executable kubectl runs for `kubectl pods-pattern`; the
@@ -145,6 +146,38 @@ func completeRoles() cobra.CompletionFunc {
 		roles[i] = string(r)
 	}
 	return completeList(roles)
+}
+
+// completePatterns completes scaffold's PATTERN, then the example after
+// "seed"; NAME is the user's to choose.
+func completePatterns() cobra.CompletionFunc {
+	return func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		switch {
+		case len(args) == 0:
+			var out []cobra.Completion
+			for _, p := range scaffold.Patterns {
+				if strings.HasPrefix(string(p), toComplete) {
+					out = append(out, string(p))
+				}
+			}
+			if strings.HasPrefix("seed", toComplete) {
+				out = append(out, cobra.CompletionWithDesc("seed", "the seed lab's pods: "+strings.Join(scaffold.ExampleNames(), ", ")))
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		case len(args) == 1 && args[0] == "seed":
+			return withPrefix(scaffold.ExampleNames(), toComplete), cobra.ShellCompDirectiveNoFileComp
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeScaffoldKinds completes scaffold's --kind.
+func completeScaffoldKinds() cobra.CompletionFunc {
+	kinds := make([]string, len(scaffold.Kinds))
+	for i, k := range scaffold.Kinds {
+		kinds[i] = string(k)
+	}
+	return completeChoices(kinds...)
 }
 
 // completeList completes a comma-separated list of fixed values, each once.

@@ -150,6 +150,13 @@ func TestCompleteDescribeListsPodsOfTheFlagsNamespace(t *testing.T) {
 		{"--color", []string{"describe", "--color", ""}, []string{"auto", "always", "never"}, ":4"},
 		{"--context", []string{"--kubeconfig", kubeconfig, "--context", ""}, []string{"lab", "other"}, ":4"},
 		{"completion shells", []string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}, ":4"},
+		{"init takes the same targets", []string{"--kubeconfig", kubeconfig, "init", "deploy/a"}, []string{"deploy/api"}, ":4"},
+		{"init -o", []string{"init", "-o", ""}, []string{"json", "yaml"}, ":4"},
+		{"scaffold patterns", []string{"scaffold", ""}, []string{"init", "sidecar", "native-sidecar", "adapter", "ambassador", "seed\tthe seed lab's pods: task1, task2, task3"}, ":4"},
+		{"scaffold pattern prefix", []string{"scaffold", "s"}, []string{"sidecar", "seed\tthe seed lab's pods: task1, task2, task3"}, ":4"},
+		{"scaffold seed examples", []string{"scaffold", "seed", ""}, []string{"task1", "task2", "task3"}, ":4"},
+		{"scaffold NAME is free", []string{"scaffold", "adapter", ""}, nil, ":4"},
+		{"scaffold --kind", []string{"scaffold", "sidecar", "--kind", ""}, []string{"pod", "deployment", "statefulset", "job", "cronjob"}, ":4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
