@@ -204,9 +204,13 @@ func completeChoices(values ...string) cobra.CompletionFunc {
 	return cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
 }
 
-// registerGlobalCompletions completes the values of kubectl's flags that
-// name things in the kubeconfig or the cluster.
-func registerGlobalCompletions(root *cobra.Command, flags *genericclioptions.ConfigFlags) {
+// registerCompletions completes the values of kubectl's flags that name
+// things in the kubeconfig or the cluster, and fills in what a subcommand
+// left out (see registerTargetCompletions).
+func registerCompletions(root *cobra.Command, flags *genericclioptions.ConfigFlags) {
+	for _, cmd := range root.Commands() {
+		registerTargetCompletions(cmd, flags)
+	}
 	kubeconfigNames := func(pick func(raw kubeconfigView) []string) cobra.CompletionFunc {
 		return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			raw, err := flags.ToRawKubeConfigLoader().RawConfig()
@@ -243,6 +247,27 @@ func registerGlobalCompletions(root *cobra.Command, flags *genericclioptions.Con
 }
 
 type kubeconfigView struct{ contexts, clusters, users []string }
+
+// registerTargetCompletions gives the shared flags their completion where
+// the command has not registered one itself: every command built on
+// TargetOptions (it has --selector) takes POD and TYPE/NAME arguments; -c
+// names containers of those pods, --role takes roles, --color its three
+// values. A command's own registration wins (cobra refuses a second one).
+func registerTargetCompletions(cmd *cobra.Command, flags *genericclioptions.ConfigFlags) {
+	has := func(name string) bool { return cmd.Flags().Lookup(name) != nil }
+	if has("selector") && cmd.ValidArgsFunction == nil && cmd.ValidArgs == nil {
+		cmd.ValidArgsFunction = completePods(flags)
+	}
+	for name, f := range map[string]cobra.CompletionFunc{
+		"container": completeContainers(flags),
+		"role":      completeRoles(),
+		"color":     completeChoices("auto", "always", "never"),
+	} {
+		if has(name) {
+			_ = cmd.RegisterFlagCompletionFunc(name, f)
+		}
+	}
+}
 
 func (c *completer) podsAndRefs(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	if fileFlagSet(cmd) {

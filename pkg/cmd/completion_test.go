@@ -332,3 +332,45 @@ func TestReadmeListsEveryGlobalFlag(t *testing.T) {
 	})
 	assert.Empty(t, missing, "flags missing from README.md's Global flags table")
 }
+
+// A command built on TargetOptions with -c and --role (as logs is) gets their
+// completion without registering it; a registration of its own is kept.
+func TestRegisterCompletionsFillsInTargetCommands(t *testing.T) {
+	api := &fakeAPI{pods: map[string][]string{"team": {"nx", "web-1"}}}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	kubeconfig := writeKubeconfig(t, srv.URL, "team")
+
+	flags := genericclioptions.NewConfigFlags(true)
+	root := &cobra.Command{Use: "pods-pattern"}
+	flags.AddFlags(root.PersistentFlags())
+	var targets TargetOptions
+	var containers, roles []string
+	var color string
+	logs := &cobra.Command{Use: "logs", RunE: func(*cobra.Command, []string) error { return nil }}
+	targets.AddFlags(logs, false)
+	logs.Flags().StringArrayVarP(&containers, "container", "c", nil, "")
+	logs.Flags().StringSliceVar(&roles, "role", nil, "")
+	logs.Flags().StringVar(&color, "color", "auto", "")
+	own := &cobra.Command{Use: "own", ValidArgs: []string{"mine"}, RunE: func(*cobra.Command, []string) error { return nil }}
+	own.Flags().StringVar(&color, "color", "auto", "")
+	require.NoError(t, own.RegisterFlagCompletionFunc("color", completeChoices("mine")))
+	root.AddCommand(logs, own)
+	registerCompletions(root, flags)
+
+	run := func(args ...string) []string {
+		out := &bytes.Buffer{}
+		root.SetOut(out)
+		root.SetErr(&bytes.Buffer{})
+		root.SetArgs(append([]string{cobra.ShellCompRequestCmd, "--kubeconfig", kubeconfig}, args...))
+		require.NoError(t, root.Execute())
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		return nilIfEmpty(lines[:len(lines)-1])
+	}
+	assert.Equal(t, []string{"nx", "web-1"}, run("logs", ""))
+	assert.Equal(t, []string{"init-index", "nginx", "log-shipper"}, run("logs", "nx", "-c", ""))
+	assert.Equal(t, []string{"main,sidecar"}, run("logs", "nx", "--role", "main,s"))
+	assert.Equal(t, []string{"auto", "always", "never"}, run("logs", "--color", ""))
+	assert.Equal(t, []string{"mine"}, run("own", ""))
+	assert.Equal(t, []string{"mine"}, run("own", "--color", ""))
+}

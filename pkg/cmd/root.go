@@ -43,6 +43,6 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 		NewCmdVersion(streams),
 		NewCmdCompletion(streams),
 	)
-	registerGlobalCompletions(root, flags)
+	registerCompletions(root, flags)
 	return root
 }
