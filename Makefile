@@ -55,3 +55,14 @@ clean: ## Remove build output
 bench: ## Benchmarks: the log merge (go test -bench), then logs vs kubectl logs and stern on a local control plane
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/logmerge/
 	hack/bench-logs.sh
+
+.PHONY: dist krew-manifest verify-krew
+
+dist: ## Reproducible release archives for linux/darwin/windows x amd64/arm64 + dist/checksums.txt
+	hack/dist.sh
+
+krew-manifest: ## Render plugins/pods-pattern.yaml from .krew.yaml and the dist/ checksums
+	hack/render-krew.sh
+
+verify-krew: ## dist twice (identical), validate the manifests, install with krew, run through kubectl
+	hack/verify-krew.sh

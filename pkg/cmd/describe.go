@@ -52,6 +52,7 @@ A pod can state roles itself: annotation pods-pattern.io/roles: "name=role,name=
 
   # For scripts
   kubectl pods-pattern describe nx -o json`,
+		ValidArgsFunction: completePods(flags),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err
@@ -65,6 +66,8 @@ A pod can state roles itself: annotation pods-pattern.io/roles: "name=role,name=
 	o.Targets.AddFlags(cmd, true)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
 	cmd.Flags().StringVar(&o.Color, "color", "auto", "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("json", "yaml"))
+	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
 

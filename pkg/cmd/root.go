@@ -42,6 +42,8 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 		NewCmdInit(flags, streams),
 		NewCmdScaffold(flags, streams),
 		NewCmdVersion(streams),
+		NewCmdCompletion(streams),
 	)
+	registerCompletions(root, flags)
 	return root
 }

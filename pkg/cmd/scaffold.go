@@ -82,6 +82,7 @@ scaffold seed task1|task2|task3 writes the seed lab's pods exactly (--list-examp
   # The seed lab's pods
   kubectl pods-pattern scaffold --list-examples
   kubectl pods-pattern scaffold seed task3 | kubectl apply -f -`,
+		ValidArgsFunction: completePatterns(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(cmd, args); err != nil {
 				return err
@@ -113,6 +114,8 @@ scaffold seed task1|task2|task3 writes the seed lab's pods exactly (--list-examp
 	f.BoolVar(&o.Explain, "explain", false, "Add comments saying why each piece is there (YAML only)")
 	f.StringVar(&o.To, "to", "", "Add the helper to the workload NAME in this manifest file (- for stdin) instead of writing a new one")
 	f.BoolVar(&o.ListExamples, "list-examples", false, "List the seed lab's examples for scaffold seed")
+	_ = cmd.RegisterFlagCompletionFunc("kind", completeScaffoldKinds())
+	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("yaml", "json"))
 	return cmd
 }
 
