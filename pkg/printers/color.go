@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	cliprinters "k8s.io/cli-runtime/pkg/printers"
 )
@@ -87,19 +88,25 @@ func severityColor(sev string) []string {
 // window or recolour the screen.
 func Sanitize(s string) string {
 	clean := true
-	for _, r := range s {
-		if isControl(r) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if isControl(r) || (r == utf8.RuneError && size == 1) {
 			clean = false
 			break
 		}
+		i += size
 	}
 	if clean {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r == utf8.RuneError && size == 1:
+			// A stray byte: some terminals read 0x80-0x9f alone as a C1 control.
+			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r == '\x1b':
 			b.WriteString("^[")
 		case r == '\r':
@@ -109,8 +116,9 @@ func Sanitize(s string) string {
 		case isControl(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
 		default:
-			b.WriteRune(r)
+			b.WriteString(s[i : i+size])
 		}
+		i += size
 	}
 	return b.String()
 }

@@ -72,6 +72,8 @@ func TestSanitize(t *testing.T) {
 		"c1 \u009b31m":         `c1 \x9b31m`,
 		"del\x7f":              `del\x7f`,
 		"ünïcode ✓":            "ünïcode ✓",
+		"stray \x9b[2J byte":   `stray \x9b[2J byte`,
+		"bad \xff utf8":        `bad \xff utf8`,
 	}
 	for in, want := range cases {
 		assert.Equal(t, want, printers.Sanitize(in), in)
