@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -100,4 +101,21 @@ func TestPrintListShapes(t *testing.T) {
 	assert.True(t, strings.HasPrefix(js.String(), "["))
 	assert.Contains(t, ym.String(), "kind: List")
 	assert.Error(t, printers.ValidateOutput("wide"))
+}
+
+// Whatever a container prints, the escaped text holds no control character.
+func FuzzSanitize(f *testing.F) {
+	for _, s := range []string{"plain", "\x1b[31mred", "\x9b2J", "a\xffb", "\u009b", "tab\there\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := printers.Sanitize(s)
+		for i := 0; i < len(out); {
+			r, size := utf8.DecodeRuneInString(out[i:])
+			if (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r == utf8.RuneError && size == 1) {
+				t.Fatalf("Sanitize(%q) = %q keeps %q", s, out, out[i:i+size])
+			}
+			i += size
+		}
+	})
 }
