@@ -111,7 +111,7 @@ func (s *Server) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	path := LogPath(s.opts.Dir, ref, q.Previous)
+	path := LogPath(s.opts.Dir, ref, target.previousFile)
 	f, err := os.Open(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -359,6 +359,10 @@ func FormatLine(ts time.Time, text string) string {
 type resolved struct {
 	running     bool
 	containerID string
+	// previousFile: serve <container>.previous.log. A container waiting to
+	// restart has no current instance, so the kubelet serves its last run
+	// (the current file) with and without previous.
+	previousFile bool
 }
 
 // resolve checks that the container can serve logs, answering like the kubelet
@@ -390,7 +394,7 @@ func (s *Server) resolveFromFiles(ref ContainerRef, previous bool) (resolved, er
 		if _, err := os.Stat(LogPath(s.opts.Dir, ref, true)); err != nil {
 			return resolved{}, badRequest("previous terminated container %q in pod %q not found", ref.Container, ref.Pod)
 		}
-		return resolved{}, nil
+		return resolved{previousFile: true}, nil
 	}
 	return resolved{running: true}, nil
 }

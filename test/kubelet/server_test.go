@@ -228,7 +228,7 @@ func TestValidateContainerLogStatus(t *testing.T) {
 				LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ContainerID: "containerd://b"}}},
 			container: "sidecar",
 			previous:  true,
-			want:      resolved{containerID: "containerd://b"},
+			want:      resolved{containerID: "containerd://b", previousFile: true},
 		},
 		{
 			name: "completed init container",
@@ -243,6 +243,15 @@ func TestValidateContainerLogStatus(t *testing.T) {
 				State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
 				LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ContainerID: "containerd://e", ExitCode: 1}}},
 			container: "init-index",
+			want:      resolved{containerID: "containerd://e"},
+		},
+		{
+			name: "crash loop serves the last run as previous too",
+			status: corev1.ContainerStatus{Name: "init-index",
+				State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+				LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ContainerID: "containerd://e", ExitCode: 1}}},
+			container: "init-index",
+			previous:  true,
 			want:      resolved{containerID: "containerd://e"},
 		},
 	}

@@ -23,7 +23,7 @@ func validateContainerLogStatus(pod *corev1.Pod, container string, previous bool
 		if last == nil || last.ContainerID == "" {
 			return resolved{}, badRequest("previous terminated container %q in pod %q not found", container, pod.Name)
 		}
-		return resolved{containerID: last.ContainerID}, nil
+		return resolved{containerID: last.ContainerID, previousFile: running != nil || terminated != nil}, nil
 	case running != nil:
 		return resolved{running: true, containerID: st.ContainerID}, nil
 	case terminated != nil:
