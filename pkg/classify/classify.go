@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
 // Kind is the lifecycle axis.
@@ -83,7 +85,7 @@ func Classify(pod *corev1.Pod, rules Rules) Result {
 
 	for i, c := range pod.Spec.InitContainers {
 		cc := Container{Name: c.Name, Image: c.Image, Kind: KindInit, Role: RoleInit, Order: i + 1}
-		if isSidecar(&c) {
+		if podstatus.IsSidecar(&c) {
 			cc.Kind = KindSidecar
 			cc.Role = RoleSidecar
 			cc.Reasons = append(cc.Reasons, "init container with restartPolicy: Always (native sidecar)")
@@ -336,10 +338,6 @@ func VolumeType(v corev1.Volume) string {
 	default:
 		return "volume"
 	}
-}
-
-func isSidecar(c *corev1.Container) bool {
-	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 }
 
 // parseRolesAnnotation reads `pods-pattern.io/roles: "name=role,name=role"`.

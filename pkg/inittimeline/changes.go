@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
 // Change is one transition between two timelines of the same pod.
@@ -45,7 +46,7 @@ func Changes(prev, cur *Timeline) []Change {
 		label := cur.StepLabel(s)
 		if p != nil && s.Restarts > p.Restarts && missedTermination(p, s) {
 			add(Change{At: s.LastState.FinishedAt, Step: s.Name, Label: label,
-				What: "exited " + exitWords(s.LastState.ExitCode, s.LastState.Reason)})
+				What: "exited " + podstatus.ExitWords(s.LastState.ExitCode, s.LastState.Reason)})
 		}
 		what, at := describeState(s)
 		add(Change{At: at, Step: s.Name, Label: label, What: what})
@@ -104,7 +105,7 @@ func describeState(s *Step) (string, *time.Time) {
 	case StateCompleted:
 		return "completed in " + durationWords(s), s.FinishedAt
 	case StateFailed:
-		return fmt.Sprintf("failed after %s: exit %s", durationWords(s), exitWords(*s.ExitCode, s.Reason)), s.FinishedAt
+		return fmt.Sprintf("failed after %s: exit %s", durationWords(s), podstatus.ExitWords(*s.ExitCode, s.Reason)), s.FinishedAt
 	case StateShutdown:
 		return fmt.Sprintf("stopped at shutdown (exit %d)", *s.ExitCode), s.FinishedAt
 	case StateWaiting:

@@ -358,7 +358,7 @@ func manifestVerdict(t *Timeline) string {
 	if t.InitSteps == 0 {
 		return "no status (manifest): no init steps; " + strings.TrimPrefix(start, "then ")
 	}
-	return fmt.Sprintf("no status (manifest): %s run one at a time, %s", plural(t.InitSteps, "init step", "init steps"), start)
+	return fmt.Sprintf("no status (manifest): %s run one at a time, %s", podstatus.Plural(t.InitSteps, "init step", "init steps"), start)
 }
 
 // blocker is the first init step that has not let the next one run. Steps
@@ -453,7 +453,7 @@ func startedVerdict(t *Timeline) string {
 		parts = append(parts, "initialised")
 	}
 	if sidecars > 0 {
-		parts = append(parts, plural(sidecars, "sidecar", "sidecars")+" started")
+		parts = append(parts, podstatus.Plural(sidecars, "sidecar", "sidecars")+" started")
 	}
 	for _, s := range t.Steps {
 		if s.Kind != classify.KindSidecar {
@@ -465,7 +465,7 @@ func startedVerdict(t *Timeline) string {
 		case failing(&s):
 			parts = append(parts, fmt.Sprintf("sidecar %q %s", s.Name, failureWords(&s)))
 		case s.Restarts > 0:
-			parts = append(parts, fmt.Sprintf("sidecar %q restarted %s%s", s.Name, timesWords(s.Restarts), lastWords(&s)))
+			parts = append(parts, fmt.Sprintf("sidecar %q restarted %s%s", s.Name, podstatus.TimesWords(s.Restarts), lastWords(&s)))
 		}
 	}
 	var waiting, failed, running, done []string
@@ -523,11 +523,11 @@ func failureWords(s *Step) string {
 	}
 	switch {
 	case s.State == StateFailed && s.ExitCode != nil:
-		parts = append(parts, "exit "+exitWords(*s.ExitCode, s.Reason))
+		parts = append(parts, "exit "+podstatus.ExitWords(*s.ExitCode, s.Reason))
 	case s.LastState != nil:
-		parts = append(parts, "exit "+exitWords(s.LastState.ExitCode, s.LastState.Reason))
+		parts = append(parts, "exit "+podstatus.ExitWords(s.LastState.ExitCode, s.LastState.Reason))
 	}
-	parts = append(parts, plural(int(s.Restarts), "restart", "restarts"))
+	parts = append(parts, podstatus.Plural(int(s.Restarts), "restart", "restarts"))
 	return strings.Join(parts, ", ")
 }
 
@@ -539,27 +539,6 @@ func lastWords(s *Step) string {
 		return fmt.Sprintf(", last %s (exit %d)", s.LastState.Reason, s.LastState.ExitCode)
 	}
 	return fmt.Sprintf(", last exit %d", s.LastState.ExitCode)
-}
-
-func exitWords(code int32, reason string) string {
-	if reason == "" {
-		return fmt.Sprint(code)
-	}
-	return fmt.Sprintf("%d (%s)", code, reason)
-}
-
-func timesWords(n int32) string {
-	if n == 1 {
-		return "once"
-	}
-	return fmt.Sprintf("%d times", n)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 func withMessage(reason, msg string) string {

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
 // Finding is something wrong or worth knowing, stated as a fact.
@@ -132,38 +133,17 @@ func describeFailure(c *Container) string {
 			parts = append(parts, c.Reason)
 		}
 		if c.LastState != nil {
-			parts = append(parts, "last exit "+exitWords(c.LastState.ExitCode, c.LastState.Reason))
+			parts = append(parts, "last exit "+podstatus.ExitWords(c.LastState.ExitCode, c.LastState.Reason))
 		}
 	case StateTerminated:
-		parts = append(parts, "exit "+exitWords(*c.ExitCode, c.Reason))
+		parts = append(parts, "exit "+podstatus.ExitWords(*c.ExitCode, c.Reason))
 	default:
 		if c.LastState != nil {
-			parts = append(parts, "last exit "+exitWords(c.LastState.ExitCode, c.LastState.Reason))
+			parts = append(parts, "last exit "+podstatus.ExitWords(c.LastState.ExitCode, c.LastState.Reason))
 		}
 	}
-	parts = append(parts, restartWords(c.Restarts))
+	parts = append(parts, podstatus.Plural(int(c.Restarts), "restart", "restarts"))
 	return strings.Join(parts, ", ")
-}
-
-func exitWords(code int32, reason string) string {
-	if reason == "" {
-		return fmt.Sprint(code)
-	}
-	return fmt.Sprintf("%d (%s)", code, reason)
-}
-
-func restartWords(n int32) string {
-	if n == 1 {
-		return "1 restart"
-	}
-	return fmt.Sprintf("%d restarts", n)
-}
-
-func timesWords(n int32) string {
-	if n == 1 {
-		return "once"
-	}
-	return fmt.Sprintf("%d times", n)
 }
 
 func withMessage(reason, msg string) string {
@@ -220,7 +200,7 @@ func containerFindings(c *Container, appsDone bool) []Finding {
 		if c.Reason != "OOMKilled" {
 			when = "was last"
 		}
-		out = append(out, f(SeverityError, "%s %s OOMKilled: it used more memory than allowed%s; %s", name, when, limit, restartWords(c.Restarts)))
+		out = append(out, f(SeverityError, "%s %s OOMKilled: it used more memory than allowed%s; %s", name, when, limit, podstatus.Plural(int(c.Restarts), "restart", "restarts")))
 	}
 	// Init containers' failures are reported once, as the blocker.
 	if c.Kind == classify.KindInit {
@@ -237,13 +217,13 @@ func containerFindings(c *Container, appsDone bool) []Finding {
 	case c.State == StateWaiting && c.Reason == "CrashLoopBackOff":
 		out = append(out, f(SeverityError, "%s is crash-looping: %s", name, describeFailure(c)))
 	case c.State == StateTerminated && c.ExitCode != nil && *c.ExitCode != 0 && !oom:
-		out = append(out, f(SeverityError, "%s exited %s", name, exitWords(*c.ExitCode, c.Reason)))
+		out = append(out, f(SeverityError, "%s exited %s", name, podstatus.ExitWords(*c.ExitCode, c.Reason)))
 	case c.Restarts > 0 && !oom:
 		last := ""
 		if c.LastState != nil {
-			last = "; last exit " + exitWords(c.LastState.ExitCode, c.LastState.Reason)
+			last = "; last exit " + podstatus.ExitWords(c.LastState.ExitCode, c.LastState.Reason)
 		}
-		out = append(out, f(SeverityWarning, "%s restarted %s%s", name, timesWords(c.Restarts), last))
+		out = append(out, f(SeverityWarning, "%s restarted %s%s", name, podstatus.TimesWords(c.Restarts), last))
 	}
 	if c.State == StateRunning && !c.Ready && c.Kind != classify.KindEphemeral {
 		out = append(out, f(SeverityWarning, "%s is running but not ready", name))

@@ -208,41 +208,30 @@ func configMap(name string, data map[string]string) *corev1.ConfigMap {
 // upstream cluster resolved by DNS; for HTTP the Host header is rewritten so
 // that virtual-hosted sites answer.
 func envoyConfig(up upstream, http bool) string {
-	if !http {
-		return fmt.Sprintf(`static_resources:
+	filter := envoyTCPFilter
+	if http {
+		filter = fmt.Sprintf(envoyHTTPFilter, up.Host)
+	}
+	return fmt.Sprintf(envoyListener, ambassadorPort) + filter + fmt.Sprintf(envoyCluster, up.Host, up.Port)
+}
+
+const envoyListener = `static_resources:
   listeners:
   - name: egress
     address:
       socket_address: {address: 127.0.0.1, port_value: %[1]d}
     filter_chains:
     - filters:
-      - name: envoy.filters.network.tcp_proxy
+`
+
+const envoyTCPFilter = `      - name: envoy.filters.network.tcp_proxy
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
           stat_prefix: egress
           cluster: upstream
-  clusters:
-  - name: upstream
-    type: LOGICAL_DNS
-    dns_lookup_family: V4_ONLY
-    connect_timeout: 5s
-    load_assignment:
-      cluster_name: upstream
-      endpoints:
-      - lb_endpoints:
-        - endpoint:
-            address:
-              socket_address: {address: %[2]s, port_value: %[3]d}
-`, ambassadorPort, up.Host, up.Port)
-	}
-	return fmt.Sprintf(`static_resources:
-  listeners:
-  - name: egress
-    address:
-      socket_address: {address: 127.0.0.1, port_value: %[1]d}
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
+`
+
+const envoyHTTPFilter = `      - name: envoy.filters.network.http_connection_manager
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: egress
@@ -254,14 +243,16 @@ func envoyConfig(up upstream, http bool) string {
               - match: {prefix: "/"}
                 route:
                   cluster: upstream
-                  host_rewrite_literal: %[2]s
+                  host_rewrite_literal: %[1]s
                   timeout: 10s
                   retry_policy: {retry_on: "5xx,connect-failure,reset", num_retries: 3}
           http_filters:
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-  clusters:
+`
+
+const envoyCluster = `  clusters:
   - name: upstream
     type: LOGICAL_DNS
     dns_lookup_family: V4_ONLY
@@ -272,6 +263,5 @@ func envoyConfig(up upstream, http bool) string {
       - lb_endpoints:
         - endpoint:
             address:
-              socket_address: {address: %[2]s, port_value: %[3]d}
-`, ambassadorPort, up.Host, up.Port)
-}
+              socket_address: {address: %[1]s, port_value: %[2]d}
+`

@@ -113,19 +113,16 @@ func TestDescribeEveryFixtureThroughTheAPIServer(t *testing.T) {
 			}
 			pod := storeFixture(t, strings.TrimSuffix(exp, ".expected.json")+".yaml", ns)
 
-			res := plugin(t, "describe", pod.Name, "-n", ns, "-o", "json")
-			require.Equal(t, 0, res.ExitCode, "%s", res)
-			var got describedPod
-			require.NoError(t, json.Unmarshal([]byte(res.Stdout), &got), res.Stdout)
-			checkExpectation(t, want, got)
+			checkExpectation(t, want, describePod(t, ns, pod.Name))
 
 			row := rowOf(t, kubectl(t, "get", "pod", pod.Name, "-n", ns), pod.Name)
 			assert.Equal(t, want.Ready, row[1], "kubectl's READY")
 			assert.Equal(t, want.Status, row[2], "kubectl's STATUS")
 
 			// And the same manifest read with -f, no cluster at all.
-			res = plugin(t, "describe", "-f", strings.TrimSuffix(exp, ".expected.json")+".yaml", "-o", "json", "--kubeconfig", "/nonexistent")
+			res := plugin(t, "describe", "-f", strings.TrimSuffix(exp, ".expected.json")+".yaml", "-o", "json", "--kubeconfig", "/nonexistent")
 			require.Equal(t, 0, res.ExitCode, "%s", res)
+			var got describedPod
 			require.NoError(t, json.Unmarshal([]byte(res.Stdout), &got))
 			checkExpectation(t, want, got)
 		})

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,24 +106,11 @@ func TestScaffoldToAcceptedByAPIServer(t *testing.T) {
 	}
 }
 
-// scaffoldDescribe is the part of `describe -o json` these tests read.
-type scaffoldDescribe struct {
-	Status     string `json:"status"`
-	Ready      string `json:"ready"`
-	Main       string `json:"main"`
-	Containers []struct {
-		Name  string `json:"name"`
-		Kind  string `json:"kind"`
-		Role  string `json:"role"`
-		Order int    `json:"order"`
-	} `json:"containers"`
-}
-
-func describePod(t *testing.T, ns, name string) scaffoldDescribe {
+func describePod(t *testing.T, ns, name string) describedPod {
 	t.Helper()
 	res := plugin(t, "describe", name, "-n", ns, "-o", "json")
 	require.Equal(t, 0, res.ExitCode, "%s", res)
-	var d scaffoldDescribe
+	var d describedPod
 	require.NoError(t, json.Unmarshal([]byte(res.Stdout), &d), "not JSON:\n%s", res.Stdout)
 	return d
 }
@@ -161,16 +147,6 @@ func TestScaffoldPodsCreated(t *testing.T) {
 	}
 }
 
-// expectedFixture is the part of a seed fixture's expected.json compared here.
-type expectedFixture struct {
-	Main      string            `json:"main"`
-	Roles     map[string]string `json:"roles"`
-	Kinds     map[string]string `json:"kinds"`
-	InitOrder []string          `json:"initOrder"`
-	Status    string            `json:"status"`
-	Ready     string            `json:"ready"`
-}
-
 // `scaffold seed taskN` creates the lab's pod; once the harness reports it
 // started, describe shows the same structure as the seed lab's fixture.
 func TestScaffoldSeedMatchesLab(t *testing.T) {
@@ -182,7 +158,7 @@ func TestScaffoldSeedMatchesLab(t *testing.T) {
 			ns := "e2e-scaffold-seed-" + task
 			data, err := os.ReadFile(filepath.Join(root, "testdata", "fixtures", "seed", fixture+".expected.json"))
 			require.NoError(t, err)
-			var want expectedFixture
+			var want fixtureExpectation
 			require.NoError(t, json.Unmarshal(data, &want))
 
 			out := scaffold(t, "seed", task, "-n", ns)
@@ -193,21 +169,7 @@ func TestScaffoldSeedMatchesLab(t *testing.T) {
 			require.NoError(t, err)
 			cleanupPod(t, ns, lab.PodName)
 
-			d := describePod(t, ns, lab.PodName)
-			assert.Equal(t, want.Main, d.Main)
-			assert.Equal(t, want.Status, d.Status)
-			assert.Equal(t, want.Ready, d.Ready)
-			roles, kinds := map[string]string{}, map[string]string{}
-			initOrder := []string{}
-			for _, c := range d.Containers {
-				roles[c.Name], kinds[c.Name] = c.Role, c.Kind
-				if c.Order > 0 {
-					initOrder = append(initOrder, c.Name)
-				}
-			}
-			assert.Equal(t, want.Roles, roles)
-			assert.Equal(t, want.Kinds, kinds)
-			assert.Equal(t, want.InitOrder, initOrder, fmt.Sprintf("init order of %s", task))
+			checkExpectation(t, want, describePod(t, ns, lab.PodName))
 		})
 	}
 }
