@@ -247,6 +247,28 @@ func (f *followed) get() []string {
 	return append([]string(nil), f.lines...)
 }
 
+// followPlugin runs kubectl with args in the background, collecting its
+// output lines; the test's end stops it and waits for it.
+func followPlugin(t *testing.T, ctx context.Context, args ...string) (*followed, *strings.Builder) {
+	t.Helper()
+	runCtx, stop := context.WithCancel(ctx)
+	cmd := cluster.Command(runCtx, args...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	out := &followed{}
+	readDone := make(chan struct{})
+	go func() { defer close(readDone); out.read(stdout) }()
+	t.Cleanup(func() {
+		stop()
+		<-readDone
+		_ = cmd.Wait()
+	})
+	return out, stderr
+}
+
 func TestLogsFollowSurvivesACutStream(t *testing.T) {
 	requirePlugin(t)
 	const ns = "e2e-logs-follow"
@@ -261,21 +283,7 @@ func TestLogsFollowSurvivesACutStream(t *testing.T) {
 	require.NoError(t, err)
 	cleanupPod(t, ns, created.Name)
 
-	runCtx, stop := context.WithCancel(ctx)
-	cmd := cluster.Command(runCtx, "pods-pattern", "logs", "nx", "-n", ns, "-f", "--max-delay", "1s")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	out := &followed{}
-	readDone := make(chan struct{})
-	go func() { defer close(readDone); out.read(stdout) }()
-	t.Cleanup(func() {
-		stop()
-		<-readDone
-		_ = cmd.Wait()
-	})
+	out, stderr := followPlugin(t, ctx, "pods-pattern", "logs", "nx", "-n", ns, "-f", "--max-delay", "1s")
 	for _, c := range []string{"nginx", "sidecar"} {
 		require.Eventually(t, func() bool {
 			n, err := cluster.ActiveLogStreams(ctx, ns, lab.PodName, c)
@@ -331,21 +339,7 @@ func TestLogsFollowAttachesARestartedContainer(t *testing.T) {
 	require.NoError(t, err)
 	cleanupPod(t, ns, created.Name)
 
-	runCtx, stop := context.WithCancel(ctx)
-	cmd := cluster.Command(runCtx, "pods-pattern", "logs", "nx", "-n", ns, "-f", "--max-delay", "100ms")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	out := &followed{}
-	readDone := make(chan struct{})
-	go func() { defer close(readDone); out.read(stdout) }()
-	t.Cleanup(func() {
-		stop()
-		<-readDone
-		_ = cmd.Wait()
-	})
+	out, stderr := followPlugin(t, ctx, "pods-pattern", "logs", "nx", "-n", ns, "-f", "--max-delay", "100ms")
 	require.Eventually(t, func() bool { return len(out.get()) == 1 }, 10*time.Second, 20*time.Millisecond)
 
 	// nginx crashes and the kubelet starts a new instance with a log of its own.
