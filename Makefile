@@ -3,9 +3,9 @@ SHELL := /usr/bin/env bash
 GO ?= go
 BIN := bin/kubectl-pods_pattern
 PKG := github.com/pods-pattern/kubectl-pods-pattern
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
-COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-DATE ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
+VERSION ?= $(shell hack/version.sh version)
+COMMIT ?= $(shell hack/version.sh commit)
+DATE ?= $(shell hack/version.sh date)
 LDFLAGS := -s -w -X $(PKG)/pkg/version.Version=$(VERSION) -X $(PKG)/pkg/version.Commit=$(COMMIT) -X $(PKG)/pkg/version.Date=$(DATE)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 

@@ -19,15 +19,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PKG=github.com/pods-pattern/kubectl-pods-pattern
 PLATFORMS="${PLATFORMS:-linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64}"
 
-if [[ -z "${VERSION:-}" ]]; then
-	VERSION="$(git describe --tags --always --dirty)"
-	# Without a tag, describe gives only a commit: make it a semver krew accepts.
-	if [[ ! "${VERSION}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]]; then
-		VERSION="v0.0.0-g${VERSION}"
-	fi
-fi
-COMMIT="$(git rev-parse --short HEAD)"
-DATE="$(TZ=UTC git log -1 --date=format-local:%Y-%m-%dT%H:%M:%SZ --format=%cd)"
+VERSION="${VERSION:-$(hack/version.sh version)}"
+COMMIT="$(hack/version.sh commit)"
+DATE="$(hack/version.sh date)"
 EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}"
 LDFLAGS="-s -w -X ${PKG}/pkg/version.Version=${VERSION} -X ${PKG}/pkg/version.Commit=${COMMIT} -X ${PKG}/pkg/version.Date=${DATE}"
 
