@@ -6,7 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // CanonicalType maps what a user may type before the slash of TYPE/NAME
@@ -27,89 +29,62 @@ func TypeAliases() []string {
 	return out
 }
 
+// nameLists lists the objects of each canonical type, for Names.
+var nameLists = map[string]func(c *Client, ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error){
+	"pod": func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+		return c.CS.CoreV1().Pods(ns).List(ctx, o)
+	},
+	"deployment": func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+		return c.CS.AppsV1().Deployments(ns).List(ctx, o)
+	},
+	"statefulset": func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+		return c.CS.AppsV1().StatefulSets(ns).List(ctx, o)
+	},
+	"daemonset": func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+		return c.CS.AppsV1().DaemonSets(ns).List(ctx, o)
+	},
+	"replicaset": func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+		return c.CS.AppsV1().ReplicaSets(ns).List(ctx, o)
+	},
+	"replicationcontroller": func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+		return c.CS.CoreV1().ReplicationControllers(ns).List(ctx, o)
+	},
+	"job": func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+		return c.CS.BatchV1().Jobs(ns).List(ctx, o)
+	},
+	"cronjob": func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+		return c.CS.BatchV1().CronJobs(ns).List(ctx, o)
+	},
+	"service": func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+		return c.CS.CoreV1().Services(ns).List(ctx, o)
+	},
+}
+
 // Names lists the names of the objects of a canonical type (see Types) in a
 // namespace, sorted. Shell completion uses it: it asks for names only, one
 // list per TAB, and never for pods' specs of other types.
 func (c *Client) Names(ctx context.Context, ns, typ string) ([]string, error) {
-	var names []string
+	list, ok := nameLists[typ]
+	if !ok {
+		return nil, fmt.Errorf("unknown resource type %q", typ)
+	}
 	// "0" lets the API server answer from its watch cache: a TAB needs names
 	// now, not a quorum read of etcd.
-	opts := metav1.ListOptions{ResourceVersion: "0"}
-	switch typ {
-	case "pod":
-		l, err := c.CS.CoreV1().Pods(ns).List(ctx, opts)
+	l, err := list(c, ctx, ns, metav1.ListOptions{ResourceVersion: "0"})
+	if err != nil {
+		return nil, explain(err, typ+"s", "", ns)
+	}
+	var names []string
+	err = meta.EachListItem(l, func(o runtime.Object) error {
+		m, err := meta.Accessor(o)
 		if err != nil {
-			return nil, explain(err, "pods", "", ns)
+			return err
 		}
-		for _, o := range l.Items {
-			names = append(names, o.Name)
-		}
-	case "deployment":
-		l, err := c.CS.AppsV1().Deployments(ns).List(ctx, opts)
-		if err != nil {
-			return nil, explain(err, "deployments", "", ns)
-		}
-		for _, o := range l.Items {
-			names = append(names, o.Name)
-		}
-	case "statefulset":
-		l, err := c.CS.AppsV1().StatefulSets(ns).List(ctx, opts)
-		if err != nil {
-			return nil, explain(err, "statefulsets", "", ns)
-		}
-		for _, o := range l.Items {
-			names = append(names, o.Name)
-		}
-	case "daemonset":
-		l, err := c.CS.AppsV1().DaemonSets(ns).List(ctx, opts)
-		if err != nil {
-			return nil, explain(err, "daemonsets", "", ns)
-		}
-		for _, o := range l.Items {
-			names = append(names, o.Name)
-		}
-	case "replicaset":
-		l, err := c.CS.AppsV1().ReplicaSets(ns).List(ctx, opts)
-		if err != nil {
-			return nil, explain(err, "replicasets", "", ns)
-		}
-		for _, o := range l.Items {
-			names = append(names, o.Name)
-		}
-	case "replicationcontroller":
-		l, err := c.CS.CoreV1().ReplicationControllers(ns).List(ctx, opts)
-		if err != nil {
-			return nil, explain(err, "replicationcontrollers", "", ns)
-		}
-		for _, o := range l.Items {
-			names = append(names, o.Name)
-		}
-	case "job":
-		l, err := c.CS.BatchV1().Jobs(ns).List(ctx, opts)
-		if err != nil {
-			return nil, explain(err, "jobs", "", ns)
-		}
-		for _, o := range l.Items {
-			names = append(names, o.Name)
-		}
-	case "cronjob":
-		l, err := c.CS.BatchV1().CronJobs(ns).List(ctx, opts)
-		if err != nil {
-			return nil, explain(err, "cronjobs", "", ns)
-		}
-		for _, o := range l.Items {
-			names = append(names, o.Name)
-		}
-	case "service":
-		l, err := c.CS.CoreV1().Services(ns).List(ctx, opts)
-		if err != nil {
-			return nil, explain(err, "services", "", ns)
-		}
-		for _, o := range l.Items {
-			names = append(names, o.Name)
-		}
-	default:
-		return nil, fmt.Errorf("unknown resource type %q", typ)
+		names = append(names, m.GetName())
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.Strings(names)
 	return names, nil

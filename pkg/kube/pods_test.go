@@ -42,3 +42,11 @@ func TestExplainUnreachable(t *testing.T) {
 	assert.EqualError(t, err, "cannot reach the Kubernetes API at https://127.0.0.1:1: connect: connection refused (check --context/--kubeconfig and that the cluster is up)")
 	assert.Nil(t, Explain(nil))
 }
+
+// Every TYPE that ParseRef accepts can be completed by name.
+func TestNamesKnowsEveryType(t *testing.T) {
+	for _, typ := range Types() {
+		_, ok := nameLists[typ]
+		assert.True(t, ok, "Names cannot list %s", typ)
+	}
+}
