@@ -9,6 +9,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/checks"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
@@ -116,8 +117,12 @@ func (o *DescribeOptions) Run(cmd *cobra.Command) error {
 	}
 	reports := make([]report.Pod, 0, len(targets))
 	for _, t := range targets {
-		r := report.Build(t.Pod, events[string(t.Pod.UID)], o.rules)
+		evs := events[string(t.Pod.UID)]
+		r := report.Build(t.Pod, evs, o.rules)
 		r.Source = t.Source
+		// The same catalogue as doctor: report's findings plus the spec checks, with their IDs.
+		r.Findings = checks.ToReport(checks.Run(&checks.Input{Pod: t.Pod, Report: &r, Rules: o.rules, Events: evs},
+			checks.Shape, checks.Pattern, checks.Live))
 		reports = append(reports, r)
 	}
 	if o.Output != "" {

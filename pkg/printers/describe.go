@@ -121,7 +121,11 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 		fmt.Fprintln(w, "  "+none)
 	}
 	for _, f := range p.Findings {
-		fmt.Fprintf(w, "  %s  %s\n", c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...), s(f.Message))
+		id := ""
+		if f.ID != "" {
+			id = "[" + f.ID + "] "
+		}
+		fmt.Fprintf(w, "  %s  %s%s\n", c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...), id, s(f.Message))
 	}
 
 	if p.HasStatus && !o.NoEvents {

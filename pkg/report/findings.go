@@ -10,8 +10,10 @@ import (
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
-// Finding is something wrong or worth knowing, stated as a fact.
+// Finding is something wrong or worth knowing, stated as a fact. ID names
+// its check in the catalogue (docs/checks.md), shared with `doctor`.
 type Finding struct {
+	ID        string `json:"id"`
 	Severity  string `json:"severity"`
 	Container string `json:"container,omitempty"`
 	Message   string `json:"message"`
@@ -30,6 +32,26 @@ const (
 	exitSIGKILL = 137
 )
 
+// IDs of the findings Build makes; the rest of the catalogue is in pkg/checks.
+const (
+	IDRolesAnnotation     = "roles-annotation"
+	IDHelperInFinitePod   = "helper-in-finite-pod"
+	IDPodUnscheduled      = "pod-unscheduled"
+	IDInitFailing         = "init-failing"
+	IDInitCannotStart     = "init-cannot-start"
+	IDInitWaiting         = "init-waiting"
+	IDOOMKilled           = "oom-killed"
+	IDSidecarShutdownExit = "sidecar-shutdown-exit"
+	IDImagePullFailing    = "image-pull-failing"
+	IDCannotStart         = "container-cannot-start"
+	IDCrashLooping        = "container-crashlooping"
+	IDExited              = "container-exited"
+	IDHelperRestarting    = "helper-restarting"
+	IDAppRestarting       = "app-restarting"
+	IDAppNotReady         = "app-not-ready"
+	IDNotReady            = "container-not-ready"
+)
+
 var imageErrors = map[string]bool{
 	"ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true,
 	"ErrImageNeverPull": true, "RegistryUnavailable": true,
@@ -43,7 +65,7 @@ var startErrors = map[string]bool{
 func findings(pod *corev1.Pod, r *Pod, warnings []string) []Finding {
 	out := []Finding{}
 	for _, w := range warnings {
-		out = append(out, Finding{Severity: SeverityWarning, Message: w})
+		out = append(out, Finding{ID: IDRolesAnnotation, Severity: SeverityWarning, Message: w})
 	}
 	out = append(out, jobSidecarFindings(pod, r)...)
 	if !r.HasStatus {
@@ -51,7 +73,7 @@ func findings(pod *corev1.Pod, r *Pod, warnings []string) []Finding {
 	}
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-			out = append(out, Finding{Severity: SeverityWarning,
+			out = append(out, Finding{ID: IDPodUnscheduled, Severity: SeverityWarning,
 				Message: strings.TrimSpace(fmt.Sprintf("pod is not scheduled: %s %s", c.Reason, c.Message))})
 		}
 	}
@@ -97,18 +119,18 @@ func initFindings(r *Pod) []Finding {
 		}
 		step := fmt.Sprintf("%s %q (%d/%d)", c.Kind, c.Name, c.Order, len(steps))
 		if failing(c) {
-			return []Finding{{Severity: SeverityError, Container: c.Name,
+			return []Finding{{ID: IDInitFailing, Severity: SeverityError, Container: c.Name,
 				Message: fmt.Sprintf("%s is failing: %s; it blocks %s", step, describeFailure(c), blocked)}}
 		}
 		if c.State == StateWaiting && (imageErrors[c.Reason] || startErrors[c.Reason]) {
-			return []Finding{{Severity: SeverityError, Container: c.Name,
+			return []Finding{{ID: IDInitCannotStart, Severity: SeverityError, Container: c.Name,
 				Message: fmt.Sprintf("%s cannot start: %s; it blocks %s", step, withMessage(c.Reason, c.Message), blocked)}}
 		}
 		if c.Kind == classify.KindSidecar && c.State == StateRunning {
-			return []Finding{{Severity: SeverityInfo, Container: c.Name,
+			return []Finding{{ID: IDInitWaiting, Severity: SeverityInfo, Container: c.Name,
 				Message: fmt.Sprintf("%s is running but has not passed its startup probe yet; %s wait for it", step, blocked)}}
 		}
-		return []Finding{{Severity: SeverityInfo, Container: c.Name,
+		return []Finding{{ID: IDInitWaiting, Severity: SeverityInfo, Container: c.Name,
 			Message: fmt.Sprintf("%s has not finished (%s); %s wait for it", step, stateWords(c), blocked)}}
 	}
 	return nil
@@ -183,8 +205,8 @@ func containerFindings(c *Container, appsDone bool) []Finding {
 	if c.status == nil {
 		return nil
 	}
-	f := func(sev, format string, args ...any) Finding {
-		return Finding{Severity: sev, Container: c.Name, Message: fmt.Sprintf(format, args...)}
+	f := func(id, sev, format string, args ...any) Finding {
+		return Finding{ID: id, Severity: sev, Container: c.Name, Message: fmt.Sprintf(format, args...)}
 	}
 	var out []Finding
 	name := fmt.Sprintf("%s %q", c.Kind, c.Name)
@@ -200,7 +222,7 @@ func containerFindings(c *Container, appsDone bool) []Finding {
 		if c.Reason != "OOMKilled" {
 			when = "was last"
 		}
-		out = append(out, f(SeverityError, "%s %s OOMKilled: it used more memory than allowed%s; %s", name, when, limit, podstatus.Plural(int(c.Restarts), "restart", "restarts")))
+		out = append(out, f(IDOOMKilled, SeverityError, "%s %s OOMKilled: it used more memory than allowed%s; %s", name, when, limit, podstatus.Plural(int(c.Restarts), "restart", "restarts")))
 	}
 	// Init containers' failures are reported once, as the blocker.
 	if c.Kind == classify.KindInit {
@@ -209,24 +231,32 @@ func containerFindings(c *Container, appsDone bool) []Finding {
 	switch {
 	case c.Kind == classify.KindSidecar && appsDone && c.State == StateTerminated && c.ExitCode != nil &&
 		(*c.ExitCode == exitSIGKILL || *c.ExitCode == exitSIGTERM):
-		out = append(out, f(SeverityInfo, "%s exited %d after the app containers finished: the kubelet stopped it at pod shutdown, expected for a native sidecar, not a failure", name, *c.ExitCode))
+		out = append(out, f(IDSidecarShutdownExit, SeverityInfo, "%s exited %d after the app containers finished: the kubelet stopped it at pod shutdown, expected for a native sidecar, not a failure", name, *c.ExitCode))
 	case c.State == StateWaiting && imageErrors[c.Reason]:
-		out = append(out, f(SeverityError, "%s cannot pull its image %q: %s", name, c.Image, withMessage(c.Reason, c.Message)))
+		out = append(out, f(IDImagePullFailing, SeverityError, "%s cannot pull its image %q: %s", name, c.Image, withMessage(c.Reason, c.Message)))
 	case c.State == StateWaiting && startErrors[c.Reason]:
-		out = append(out, f(SeverityError, "%s cannot start: %s", name, withMessage(c.Reason, c.Message)))
+		out = append(out, f(IDCannotStart, SeverityError, "%s cannot start: %s", name, withMessage(c.Reason, c.Message)))
 	case c.State == StateWaiting && c.Reason == "CrashLoopBackOff":
-		out = append(out, f(SeverityError, "%s is crash-looping: %s", name, describeFailure(c)))
+		out = append(out, f(IDCrashLooping, SeverityError, "%s is crash-looping: %s", name, describeFailure(c)))
 	case c.State == StateTerminated && c.ExitCode != nil && *c.ExitCode != 0 && !oom:
-		out = append(out, f(SeverityError, "%s exited %s", name, podstatus.ExitWords(*c.ExitCode, c.Reason)))
+		out = append(out, f(IDExited, SeverityError, "%s exited %s", name, podstatus.ExitWords(*c.ExitCode, c.Reason)))
 	case c.Restarts > 0 && !oom:
 		last := ""
 		if c.LastState != nil {
 			last = "; last exit " + podstatus.ExitWords(c.LastState.ExitCode, c.LastState.Reason)
 		}
-		out = append(out, f(SeverityWarning, "%s restarted %s%s", name, podstatus.TimesWords(c.Restarts), last))
+		id := IDHelperRestarting
+		if c.Role == classify.RoleMain {
+			id = IDAppRestarting
+		}
+		out = append(out, f(id, SeverityWarning, "%s restarted %s%s", name, podstatus.TimesWords(c.Restarts), last))
 	}
 	if c.State == StateRunning && !c.Ready && c.Kind != classify.KindEphemeral {
-		out = append(out, f(SeverityWarning, "%s is running but not ready", name))
+		id := IDNotReady
+		if c.Role == classify.RoleMain {
+			id = IDAppNotReady
+		}
+		out = append(out, f(id, SeverityWarning, "%s is running but not ready", name))
 	}
 	return out
 }
@@ -242,7 +272,7 @@ func jobSidecarFindings(pod *corev1.Pod, r *Pod) []Finding {
 		if c.Kind != classify.KindContainer || c.Role == classify.RoleMain {
 			continue
 		}
-		out = append(out, Finding{Severity: SeverityWarning, Container: c.Name, Message: fmt.Sprintf(
+		out = append(out, Finding{ID: IDHelperInFinitePod, Severity: SeverityWarning, Container: c.Name, Message: fmt.Sprintf(
 			"%s %q is a regular container in a pod with restartPolicy %s: the pod cannot complete while it runs; make it a native sidecar (initContainers with restartPolicy: Always, Kubernetes >= 1.29)",
 			c.Role, c.Name, pod.Spec.RestartPolicy)})
 	}
