@@ -173,3 +173,65 @@ func fromReport(id string) func(*Input) []Finding {
 		return out
 	}
 }
+
+// PodFinding is a finding with the pod it is about: one element of
+// `doctor -o json` (see docs/checks.md).
+type PodFinding struct {
+	ID        string `json:"id"`
+	Severity  string `json:"severity"`
+	Context   string `json:"context,omitempty"`
+	Namespace string `json:"namespace"`
+	Pod       string `json:"pod"`
+	Container string `json:"container,omitempty"`
+	Message   string `json:"message"`
+	Fix       string `json:"fix"`
+}
+
+// Wants says what the enabled checks need read to check this pod: the
+// namespace's resources (see Needs*), the owner kinds, and whether its
+// events matter. Nothing is read that no enabled check would use.
+func Wants(in *Input, enabled func(id string) bool) (resources []string, ownerKinds []string, events bool) {
+	on := func(need string) bool {
+		for _, c := range catalogue {
+			if c.needs == need && enabled(c.ID) {
+				return true
+			}
+		}
+		return false
+	}
+	pod := in.Pod
+	if on(NeedsConfigMaps) && len(configMapRefs(pod)) > 0 {
+		resources = append(resources, NeedsConfigMaps)
+	}
+	if (enabled("missing-secret") && len(secretRefs(pod)) > 0) || (enabled("missing-image-pull-secret") && len(pod.Spec.ImagePullSecrets) > 0) {
+		resources = append(resources, NeedsSecrets)
+	}
+	if on(NeedsServiceAccounts) {
+		resources = append(resources, NeedsServiceAccounts)
+	}
+	if on(NeedsPVCs) {
+		for _, v := range pod.Spec.Volumes {
+			if v.PersistentVolumeClaim != nil {
+				resources = append(resources, NeedsPVCs)
+				break
+			}
+		}
+	}
+	if on(NeedsOwners) {
+		ownerKinds = OwnerKinds([]*corev1.Pod{pod})
+	}
+	events = on(NeedsEvents) && in.Report != nil && in.Report.HasStatus && in.Report.Phase == string(corev1.PodPending)
+	return resources, ownerKinds, events
+}
+
+// ChecksNeeding lists the IDs of the checks that read a resource, to say
+// which were skipped when it could not be read.
+func ChecksNeeding(resource string) []string {
+	var out []string
+	for _, c := range catalogue {
+		if c.needs == resource {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}

@@ -84,7 +84,7 @@ func sidecarWithoutStartupProbe(in *Input) []Finding {
 }
 
 // sharedHint are words that say a volume is meant to pass data between containers.
-var sharedHint = regexp.MustCompile(`(?i)(^|[-_.])(shared?|common|exchange|handoff|ipc|sockets?|sock)([-_.]|$)`)
+var sharedHint = regexp.MustCompile(`(?i)(^|[-_.])(shared?|common|exchange|handoff)([-_.]|$)`)
 
 // emptyDirNotShared: an emptyDir named as a hand-over place but mounted by
 // one container only is usually a forgotten volumeMount in the other one.

@@ -152,10 +152,13 @@ func (o *TargetOptions) Rules() (classify.Rules, error) {
 	return append(user, classify.BuiltinRules()...), nil
 }
 
-func (o *TargetOptions) newClient() (kubernetes.Interface, error) {
+func (o *TargetOptions) newClient() (kubernetes.Interface, error) { return newClientFrom(o.configFlags) }
+
+// newClientFrom builds a clientset from kubeconfig flags.
+func newClientFrom(flags *genericclioptions.ConfigFlags) (kubernetes.Interface, error) {
 	// Without any kubeconfig client-go falls back to localhost:8080; say what is missing instead.
-	if o.configFlags.APIServer == nil || *o.configFlags.APIServer == "" {
-		raw, err := o.configFlags.ToRawKubeConfigLoader().RawConfig()
+	if flags.APIServer == nil || *flags.APIServer == "" {
+		raw, err := flags.ToRawKubeConfigLoader().RawConfig()
 		if err != nil {
 			return nil, kubeconfigError(err)
 		}
@@ -163,7 +166,7 @@ func (o *TargetOptions) newClient() (kubernetes.Interface, error) {
 			return nil, kubeconfigError(clientcmd.ErrEmptyConfig)
 		}
 	}
-	cfg, err := o.configFlags.ToRESTConfig()
+	cfg, err := flags.ToRESTConfig()
 	if err != nil {
 		return nil, kubeconfigError(err)
 	}

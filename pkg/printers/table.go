@@ -30,7 +30,9 @@ func writeTable(w io.Writer, header []string, rows [][]string, indent string) er
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithTrimSpace(tw.Off),
 	)
-	table.Header(header)
+	if header != nil {
+		table.Header(header)
+	}
 	if err := table.Bulk(rows); err != nil {
 		return err
 	}
