@@ -195,5 +195,3 @@ func TestDoctorClusterReferences(t *testing.T) {
 	assert.Contains(t, out, `SKIPPED  missing-secret, missing-image-pull-secret skipped in namespace "default": cannot list secrets`)
 	assert.Contains(t, out, "3 pods checked: 2 errors, 0 warnings, 0 info.")
 }
-
-

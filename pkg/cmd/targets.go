@@ -152,7 +152,9 @@ func (o *TargetOptions) Rules() (classify.Rules, error) {
 	return append(user, classify.BuiltinRules()...), nil
 }
 
-func (o *TargetOptions) newClient() (kubernetes.Interface, error) { return newClientFrom(o.configFlags) }
+func (o *TargetOptions) newClient() (kubernetes.Interface, error) {
+	return newClientFrom(o.configFlags)
+}
 
 // newClientFrom builds a clientset from kubeconfig flags.
 func newClientFrom(flags *genericclioptions.ConfigFlags) (kubernetes.Interface, error) {
