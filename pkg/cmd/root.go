@@ -40,6 +40,7 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 		NewCmdDescribe(flags, streams),
 		NewCmdLogs(flags, streams),
 		NewCmdInit(flags, streams),
+		NewCmdSummary(flags, streams),
 		NewCmdDoctor(flags, streams),
 		NewCmdScaffold(flags, streams),
 		NewCmdVersion(streams),

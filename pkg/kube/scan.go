@@ -115,3 +115,26 @@ func (c *Client) NamespaceEvents(ctx context.Context, ns string, chunk int64) (m
 		opts.Continue = list.Continue
 	}
 }
+
+// JobCronJobs maps the Jobs of a namespace to the CronJob that owns them.
+func (c *Client) JobCronJobs(ctx context.Context, ns string, chunk int64) (map[string]string, error) {
+	out := map[string]string{}
+	opts := metav1.ListOptions{Limit: chunk}
+	for {
+		list, err := c.CS.BatchV1().Jobs(ns).List(ctx, opts)
+		if err != nil {
+			return nil, explain(err, "jobs", "", ns)
+		}
+		for _, j := range list.Items {
+			for _, o := range j.OwnerReferences {
+				if o.Kind == "CronJob" && o.Controller != nil && *o.Controller {
+					out[j.Name] = o.Name
+				}
+			}
+		}
+		if list.Continue == "" {
+			return out, nil
+		}
+		opts.Continue = list.Continue
+	}
+}
