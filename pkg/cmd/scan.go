@@ -58,6 +58,10 @@ func (o *ScanOptions) AddFlags(cmd *cobra.Command) {
 // Complete resolves the clusters to read and their namespaces.
 func (o *ScanOptions) Complete(flags *genericclioptions.ConfigFlags, in io.Reader, args []string) error {
 	o.configFlags = flags
+	// Checked before the kubeconfig is read: the flags alone are wrong.
+	if len(o.Contexts) > 0 && o.AllContexts {
+		return errors.New("use --context or --all-contexts, not both")
+	}
 	if len(o.Contexts) == 1 && !o.AllContexts {
 		// One context: the usual path, as if kubectl's --context had been given.
 		flags.Context = &o.Contexts[0]
@@ -115,9 +119,6 @@ func (o *ScanOptions) Validate() error {
 	}
 	if o.Targets.FromFiles() && (len(o.Contexts) > 0 || o.AllContexts) {
 		return errors.New("-f reads manifests, not clusters: drop --context/--all-contexts")
-	}
-	if len(o.Contexts) > 0 && o.AllContexts {
-		return errors.New("use --context or --all-contexts, not both")
 	}
 	if len(o.Targets.Args) == 0 && o.Targets.Selector == "" && !o.Targets.FromFiles() {
 		return nil
