@@ -138,7 +138,7 @@ func contains(list []string, s string) bool {
 // Run checks every pod page by page, then prints the findings grouped.
 func (o *DoctorOptions) Run(ctx context.Context) error {
 	var res printers.DoctorResult
-	cache := newNamespaceCache(o.Scan.ChunkSize)
+	cache := newNamespaceCache(o.Scan.ChunkSize, o.Scan.Targets.AllNamespaces)
 	enabled := func(id string) bool { return !o.ignored[id] }
 	scanErrs, err := o.Scan.Scan(ctx, func(p Page) error {
 		for _, t := range p.Targets {
@@ -224,81 +224,118 @@ func plural(n int, one, many string) string {
 }
 
 // namespaceCache reads what the reference and event checks need, once per
-// cluster, namespace and resource, and only when a pod needs it.
+// cluster, namespace and resource (once per cluster and resource with -A),
+// and only when a pod needs it.
 type namespaceCache struct {
 	chunk   int64
+	all     bool // -A: list each resource across the cluster at once
 	ns      map[string]*checks.Namespace
+	lists   map[string]map[string]map[string]string // list key -> namespace -> name -> UID
 	events  map[string]map[string][]corev1.Event
 	tried   map[string]bool
 	skipped []printers.Skip
 }
 
-func newNamespaceCache(chunk int64) *namespaceCache {
-	return &namespaceCache{chunk: chunk, ns: map[string]*checks.Namespace{}, events: map[string]map[string][]corev1.Event{}, tried: map[string]bool{}}
+func newNamespaceCache(chunk int64, allNamespaces bool) *namespaceCache {
+	return &namespaceCache{chunk: chunk, all: allNamespaces, ns: map[string]*checks.Namespace{},
+		lists: map[string]map[string]map[string]string{}, events: map[string]map[string][]corev1.Event{}, tried: map[string]bool{}}
+}
+
+func (c *namespaceCache) scope(ns string) string {
+	if c.all {
+		return ""
+	}
+	return ns
+}
+
+// objects lists a resource once for the pod's namespace (or the cluster) and
+// returns the namespace's part: name -> UID, empty when it has none, nil
+// when the list failed (recorded as skipped checks).
+func (c *namespaceCache) objects(ctx context.Context, p Page, ns, resource string, ids []string) map[string]string {
+	scope := c.scope(ns)
+	key := p.Context + "\x00" + scope + "\x00" + resource
+	if !c.tried[key] {
+		c.tried[key] = true
+		apiResource := resource
+		if kind, ok := strings.CutPrefix(resource, "owner/"); ok {
+			apiResource = kube.OwnerResources[kind]
+		}
+		byNS, err := p.Client.ObjectNames(ctx, scope, apiResource, c.chunk)
+		if err != nil {
+			c.skipped = append(c.skipped, printers.Skip{Context: p.Context, Namespace: scope, Resource: apiResource, Checks: ids, Reason: err.Error()})
+			return nil
+		}
+		c.lists[key] = byNS
+	}
+	byNS, ok := c.lists[key]
+	if !ok {
+		return nil
+	}
+	if objs := byNS[ns]; objs != nil {
+		return objs
+	}
+	return map[string]string{}
 }
 
 func (c *namespaceCache) fill(ctx context.Context, p Page, in *checks.Input, enabled func(string) bool) {
 	nsName := in.Pod.Namespace
 	key := p.Context + "\x00" + nsName
-	ns := c.ns[key]
-	if ns == nil {
-		ns = &checks.Namespace{Owners: map[string]map[string]string{}}
-		c.ns[key] = ns
+	n := c.ns[key]
+	if n == nil {
+		n = &checks.Namespace{Owners: map[string]map[string]string{}}
+		c.ns[key] = n
 	}
-	in.Namespace = ns
+	in.Namespace = n
 	resources, owners, events := checks.Wants(in, enabled)
-	read := func(resource, apiResource string, ids []string) (map[string]string, bool) {
-		k := key + "\x00" + resource
-		if c.tried[k] {
-			return nil, false
+	names := func(objs map[string]string) checks.Names {
+		if objs == nil {
+			return nil
 		}
-		c.tried[k] = true
-		names, err := p.Client.ObjectNames(ctx, nsName, apiResource, c.chunk)
-		if err != nil {
-			c.skipped = append(c.skipped, printers.Skip{Context: p.Context, Namespace: nsName, Resource: apiResource, Checks: ids, Reason: err.Error()})
-			return nil, false
+		set := make(checks.Names, len(objs))
+		for name := range objs {
+			set[name] = true
 		}
-		return names, true
+		return set
 	}
 	for _, r := range resources {
-		names, ok := read(r, r, checks.ChecksNeeding(r))
-		if !ok {
-			continue
-		}
-		set := checks.Names{}
-		for n := range names {
-			set[n] = true
-		}
+		var field *checks.Names
 		switch r {
 		case checks.NeedsConfigMaps:
-			ns.ConfigMaps = set
+			field = &n.ConfigMaps
 		case checks.NeedsSecrets:
-			ns.Secrets = set
+			field = &n.Secrets
 		case checks.NeedsServiceAccounts:
-			ns.ServiceAccounts = set
+			field = &n.ServiceAccounts
 		case checks.NeedsPVCs:
-			ns.PVCs = set
+			field = &n.PVCs
+		default:
+			continue
+		}
+		if *field == nil {
+			*field = names(c.objects(ctx, p, nsName, r, checks.ChecksNeeding(r)))
 		}
 	}
 	for _, kind := range owners {
-		resource, known := kube.OwnerResources[kind]
-		if !known {
+		if _, known := kube.OwnerResources[kind]; !known {
 			continue // e.g. Node for static pods, or a custom controller
 		}
-		if names, ok := read("owner/"+kind, resource, checks.ChecksNeeding(checks.NeedsOwners)); ok {
-			ns.Owners[kind] = names
+		if n.Owners[kind] == nil {
+			if objs := c.objects(ctx, p, nsName, "owner/"+kind, checks.ChecksNeeding(checks.NeedsOwners)); objs != nil {
+				n.Owners[kind] = objs
+			}
 		}
 	}
 	if events {
-		k := key + "\x00events"
-		if !c.tried[k] {
-			c.tried[k] = true
-			evs, err := p.Client.NamespaceEvents(ctx, nsName, c.chunk)
+		scope := c.scope(nsName)
+		ek := p.Context + "\x00" + scope + "\x00events"
+		if !c.tried[ek] {
+			c.tried[ek] = true
+			evs, err := p.Client.NamespaceEvents(ctx, scope, c.chunk)
 			if err != nil {
-				c.skipped = append(c.skipped, printers.Skip{Context: p.Context, Namespace: nsName, Resource: "events", Checks: checks.ChecksNeeding(checks.NeedsEvents), Reason: err.Error()})
+				c.skipped = append(c.skipped, printers.Skip{Context: p.Context, Namespace: scope, Resource: "events", Checks: checks.ChecksNeeding(checks.NeedsEvents), Reason: err.Error()})
 			}
-			c.events[key] = evs
+			c.events[ek] = evs
 		}
-		in.Events = c.events[key][string(in.Pod.UID)]
+		in.Events = c.events[ek][string(in.Pod.UID)]
 	}
 }

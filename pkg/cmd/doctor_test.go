@@ -195,3 +195,31 @@ func TestDoctorClusterReferences(t *testing.T) {
 	assert.Contains(t, out, `SKIPPED  missing-secret, missing-image-pull-secret skipped in namespace "default": cannot list secrets`)
 	assert.Contains(t, out, "3 pods checked: 2 errors, 0 warnings, 0 info.")
 }
+
+// With -A each resource is listed once for the whole cluster, and a
+// namespace without any object of a kind counts as read (empty), not unknown.
+func TestDoctorAllNamespacesListsOncePerCluster(t *testing.T) {
+	mk := func(ns string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: ns},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "web", EnvFrom: []corev1.EnvFromSource{
+				{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cfg"}}}}}}}}
+	}
+	cs := fake.NewClientset(mk("a"), mk("b"), mk("c"),
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cfg", Namespace: "a"}},
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "a"}},
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "b"}},
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "c"}})
+	out, err := runDoctor(t, cs, nil, func(o *DoctorOptions) { o.Scan.Targets.AllNamespaces = true; o.Output = "json" })
+	require.Error(t, err)
+	res := doctorJSON(t, out)
+	var where []string
+	for _, f := range res.Findings {
+		require.Equal(t, "missing-configmap", f.ID)
+		where = append(where, f.Namespace)
+	}
+	assert.Equal(t, []string{"b", "c"}, where)
+	for _, a := range cs.Actions() {
+		assert.Equal(t, "", a.GetNamespace(), "%v", a)
+	}
+	assert.Len(t, cs.Actions(), 3, "pods, configmaps, serviceaccounts")
+}

@@ -60,18 +60,19 @@ var OwnerResources = map[string]string{
 	"Deployment": "deployment",
 }
 
-// ObjectNames lists one resource of a namespace ("configmaps", "secrets",
-// "serviceaccounts", "persistentvolumeclaims", or a canonical workload type
-// such as "replicaset") in pages, and returns name → UID. One call per
-// namespace and resource, never one GET per pod.
-func (c *Client) ObjectNames(ctx context.Context, ns, resource string, chunk int64) (map[string]string, error) {
+// ObjectNames lists one resource of a namespace, or of all with ns ""
+// ("configmaps", "secrets", "serviceaccounts", "persistentvolumeclaims", or a
+// canonical workload type such as "replicaset") in pages, and returns
+// namespace → name → UID. One list per resource and namespace (or cluster),
+// never one GET per pod.
+func (c *Client) ObjectNames(ctx context.Context, ns, resource string, chunk int64) (map[string]map[string]string, error) {
 	list, ok := objectLists[resource]
 	if !ok {
 		if list, ok = nameLists[resource]; !ok {
 			return nil, fmt.Errorf("unknown resource %q", resource)
 		}
 	}
-	out := map[string]string{}
+	out := map[string]map[string]string{}
 	opts := metav1.ListOptions{Limit: chunk}
 	for {
 		l, err := list(c, ctx, ns, opts)
@@ -83,7 +84,10 @@ func (c *Client) ObjectNames(ctx context.Context, ns, resource string, chunk int
 			if err != nil {
 				return err
 			}
-			out[m.GetName()] = string(m.GetUID())
+			if out[m.GetNamespace()] == nil {
+				out[m.GetNamespace()] = map[string]string{}
+			}
+			out[m.GetNamespace()][m.GetName()] = string(m.GetUID())
 			return nil
 		})
 		if err != nil {
@@ -97,7 +101,7 @@ func (c *Client) ObjectNames(ctx context.Context, ns, resource string, chunk int
 	}
 }
 
-// NamespaceEvents lists the pod events of one namespace, keyed by pod UID.
+// NamespaceEvents lists the pod events of one namespace (all with ns ""), keyed by pod UID.
 func (c *Client) NamespaceEvents(ctx context.Context, ns string, chunk int64) (map[string][]corev1.Event, error) {
 	out := map[string][]corev1.Event{}
 	opts := metav1.ListOptions{FieldSelector: "involvedObject.kind=Pod", Limit: chunk}

@@ -86,6 +86,9 @@ func Doctor(w io.Writer, res DoctorResult, c Painter) error {
 	}
 	for _, sk := range res.Skipped {
 		where := fmt.Sprintf("namespace %q", sk.Namespace)
+		if sk.Namespace == "" {
+			where = "all namespaces"
+		}
 		if sk.Context != "" && multi {
 			where = fmt.Sprintf("context %q %s", sk.Context, where)
 		}
