@@ -77,7 +77,7 @@ measure() {
 	done
 	local lines requests
 	lines=$(wc -l <"${run_dir}/stdout")
-	requests=$("$@" -v=6 2>&1 >/dev/null | grep -cE '"Response" verb=|(GET|POST|PUT) https?://[^ ]+ [0-9]{3}' || true)
+	requests=$("$@" -v=6 2>&1 >/dev/null | grep -c '"Response" verb=' || true)
 	SECS[${name}]=${best}
 	RSS[${name}]=${rss}
 	TABLE+=("$(printf '| `%s` | %s | %.1f | %s | %s |' "${name}" "${best}" "$(awk -v k="${rss}" 'BEGIN { print k / 1024 }')" "${requests}" "${lines}")")
