@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 )
@@ -87,4 +88,17 @@ func TestSeveralContexts(t *testing.T) {
 
 	_, _, err = runSummary(t, nil, nil, func(o *SummaryOptions) { o.Scan.Contexts = []string{"a"}; o.Scan.AllContexts = true })
 	assert.ErrorContains(t, err, "use --context or --all-contexts, not both")
+}
+
+func TestContextFlagCompletes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	require.NoError(t, writeFile(path, twoContexts))
+	for _, cmd := range []string{"summary", "doctor"} {
+		streams, _, out, _ := genericiooptions.NewTestIOStreams()
+		root := NewRootCmd(streams)
+		root.SetOut(out)
+		root.SetArgs([]string{"__complete", cmd, "--kubeconfig", path, "--context", "prod", "--context", ""})
+		require.NoError(t, root.Execute())
+		assert.Contains(t, out.String(), "prod\nstaging\n", cmd)
+	}
 }
