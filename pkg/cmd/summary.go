@@ -154,6 +154,10 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 		if len(page) == 0 {
 			return nil
 		}
+		if printed == 0 && o.Scan.Targets.FromFiles() && spansNamespaces(page) {
+			// Manifests come as one page: their namespaces are known before printing.
+			popts.Namespace = true
+		}
 		popts.Header = printed == 0
 		printed += len(page)
 		return printers.SummaryRows(o.Out, page, popts)
@@ -168,6 +172,9 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 		a, b := rows[i], rows[j]
 		return a.Context+"\x00"+a.Namespace+"\x00"+a.Name < b.Context+"\x00"+b.Namespace+"\x00"+b.Name
 	})
+	if !stream && spansNamespaces(rows) {
+		popts.Namespace = true
+	}
 	var items any = rows
 	if o.By != "" {
 		folded := summary.Fold(rows)
@@ -214,6 +221,15 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 		return fmt.Errorf("%s could not be read", plural(len(errs), "cluster", "clusters"))
 	}
 	return nil
+}
+
+func spansNamespaces(rows []summary.Row) bool {
+	for _, r := range rows {
+		if r.Namespace != rows[0].Namespace {
+			return true
+		}
+	}
+	return false
 }
 
 func noPodsMessage(o ScanOptions) string {
