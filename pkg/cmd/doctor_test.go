@@ -223,3 +223,17 @@ func TestDoctorAllNamespacesListsOncePerCluster(t *testing.T) {
 	}
 	assert.Len(t, cs.Actions(), 3, "pods, configmaps, serviceaccounts")
 }
+
+// The README's doctor example finds what the README says.
+func TestDoctorReadmeExample(t *testing.T) {
+	out, err := runDoctor(t, nil, nil, func(o *DoctorOptions) {
+		o.Scan.Targets.Filenames = []string{filepath.Join(testutil.RepoRoot(), "docs", "examples", "nightly-report.yaml")}
+		o.Output = "json"
+	})
+	require.ErrorContains(t, err, "1 finding at or above error (--fail-on error)")
+	var got []string
+	for _, f := range doctorJSON(t, out).Findings {
+		got = append(got, f.ID)
+	}
+	assert.Equal(t, []string{"probe-port-undeclared", "emptydir-not-shared", "helper-in-finite-pod", "sidecar-without-startup-probe"}, got)
+}
