@@ -90,7 +90,9 @@ func run(total, namespaces, workers int) error {
 
 func nsName(i int) string { return fmt.Sprintf("bench-%02d", i) }
 
-func container(name, image string) corev1.Container { return corev1.Container{Name: name, Image: image} }
+func container(name, image string) corev1.Container {
+	return corev1.Container{Name: name, Image: image}
+}
 
 // createPod makes pod i and writes its status, as a kubelet would.
 func createPod(ctx context.Context, cs kubernetes.Interface, node string, i, namespaces int) error {

@@ -83,8 +83,8 @@ func seedMixedNamespace(t *testing.T) {
 type summaryJSON struct {
 	Items []struct {
 		Context, Namespace, Name, Status, Ready, Main, Pattern string
-		Restarts                                             int
-		Findings                                             []struct{ ID, Severity, Container, Message string }
+		Restarts                                               int
+		Findings                                               []struct{ ID, Severity, Container, Message string }
 	} `json:"items"`
 	Errors []struct{ Context, Error string } `json:"errors"`
 }
@@ -131,7 +131,7 @@ func TestSummaryAndDoctorOnAMixedNamespace(t *testing.T) {
 	// Pages of one pod: one list request per pod and no other request per pod.
 	res = plugin(t, "summary", "-n", summaryNS, "--chunk-size", "1", "-v=6")
 	require.Equal(t, 0, res.ExitCode, "%s", res)
-	lists := regexp.MustCompile(`"Response" verb="GET" url="https://[^"]+/api/v1/namespaces/` + summaryNS + `/pods\?limit=1[^"]*" status="200 OK"`).FindAllString(res.Stderr, -1)
+	lists := regexp.MustCompile(`"Response" verb="GET" url="https://[^"]+/api/v1/namespaces/`+summaryNS+`/pods\?limit=1[^"]*" status="200 OK"`).FindAllString(res.Stderr, -1)
 	assert.Len(t, lists, len(want), "%s", res.Stderr)
 
 	res = plugin(t, "doctor", "-n", summaryNS, "-o", "json")
