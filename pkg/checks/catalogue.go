@@ -117,7 +117,7 @@ var catalogue = []Check{
 		Fix: "read its previous logs (--previous) and its last exit reason", run: fromReport(report.IDAppRestarting)},
 	{ID: report.IDAppNotReady, Group: Live, Severity: Warning,
 		Title: "App running but not ready", Why: "the pod gets no traffic while its app is not ready",
-		Fix: "check the readiness probe and what the app waits for (often a sidecar)", run: fromReport(report.IDAppNotReady)},
+		Fix: "check the readiness probe and what the app waits for (often a sidecar)", run: appNotReady},
 	{ID: report.IDNotReady, Group: Live, Severity: Warning,
 		Title: "Helper running but not ready", Why: "the pod is not ready while one of its containers is not",
 		Fix: "check the helper's readiness probe", run: fromReport(report.IDNotReady)},

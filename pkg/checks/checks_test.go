@@ -256,7 +256,7 @@ status:
   phase: Running
   initContainerStatuses: [{name: proxy, ready: true, started: true, state: {running: {}}}]
   containerStatuses: [{name: app, ready: false, state: {running: {}}}]`,
-		clean: runningPod},
+		clean: runningPod, wantInMessage: `is running but not ready while sidecar "proxy" is ready`},
 	{id: report.IDNotReady,
 		trips: `spec:
   containers: [{name: app, image: web}, {name: log-shipper, image: fluent/fluent-bit}]

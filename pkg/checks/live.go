@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
 )
 
@@ -105,4 +106,26 @@ func containerOfEvent(e *corev1.Event) string {
 		return ""
 	}
 	return p[open+1 : end]
+}
+
+// appNotReady is report's finding, saying which helpers are ready while the
+// app is not: the usual sign that the app waits on something the sidecar
+// does not give it yet, or on its own readiness probe.
+func appNotReady(in *Input) []Finding {
+	out := fromReport(report.IDAppNotReady)(in)
+	if len(out) == 0 {
+		return nil
+	}
+	var ready []string
+	for _, c := range in.Report.Containers {
+		if c.Role != classify.RoleMain && c.Role != classify.RoleInit && c.Ready {
+			ready = append(ready, fmt.Sprintf("%s %q", c.Role, c.Name))
+		}
+	}
+	if len(ready) > 0 {
+		for i := range out {
+			out[i].Message += " while " + strings.Join(ready, ", ") + " is ready"
+		}
+	}
+	return out
 }
