@@ -131,8 +131,9 @@ func TestSummaryAndDoctorOnAMixedNamespace(t *testing.T) {
 	// Pages of one pod: one list request per pod and no other request per pod.
 	res = plugin(t, "summary", "-n", summaryNS, "--chunk-size", "1", "-v=6")
 	require.Equal(t, 0, res.ExitCode, "%s", res)
-	lists := regexp.MustCompile(`"Response" verb="GET" url="https://[^"]+/api/v1/namespaces/`+summaryNS+`/pods\?limit=1[^"]*" status="200 OK"`).FindAllString(res.Stderr, -1)
+	lists := regexp.MustCompile(`"Response" verb="GET" url="https://[^"]+/api/v1/namespaces/`+summaryNS+`/pods\?[^"]*limit=1[^"]*" status="200 OK"`).FindAllString(res.Stderr, -1)
 	assert.Len(t, lists, len(want), "%s", res.Stderr)
+	assert.Equal(t, len(want), strings.Count(res.Stderr, `"Response" verb=`), "no other request: %s", res.Stderr)
 
 	res = plugin(t, "doctor", "-n", summaryNS, "-o", "json")
 	assert.Equal(t, 1, res.ExitCode, "errors found: exit 1\n%s", res)
