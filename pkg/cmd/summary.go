@@ -123,7 +123,7 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 	popts := printers.SummaryOptions{Wide: o.Output == "wide", Namespace: o.Scan.Targets.AllNamespaces,
 		Context: o.Scan.MultiCluster(), Header: true, Color: printers.Painter{Enabled: o.color}}
 	tally := summary.NewTally()
-	owners := newJobOwners(o.Scan.ChunkSize)
+	owners := newJobOwners(o.Scan.ChunkSize, o.Scan.Targets.AllNamespaces)
 	var rows []summary.Row
 	printed := 0
 	errs, err := o.Scan.Scan(ctx, func(p Page) error {
@@ -264,24 +264,29 @@ func ownedBy(t Target, kind string) bool {
 	return false
 }
 
-// jobOwners maps Jobs to their CronJobs: one list of Jobs per namespace,
-// read only when a pod owned by a Job shows up.
+// jobOwners maps Jobs to their CronJobs: one list of Jobs per namespace
+// (per cluster with -A), read only when a pod owned by a Job shows up.
 type jobOwners struct {
 	chunk int64
-	byNS  map[string]map[string]string
+	all   bool
+	lists map[string]map[string]map[string]string // context/scope -> namespace -> job -> cronjob
 }
 
-func newJobOwners(chunk int64) *jobOwners {
-	return &jobOwners{chunk: chunk, byNS: map[string]map[string]string{}}
+func newJobOwners(chunk int64, allNamespaces bool) *jobOwners {
+	return &jobOwners{chunk: chunk, all: allNamespaces, lists: map[string]map[string]map[string]string{}}
 }
 
 func (j *jobOwners) of(ctx context.Context, p Page, ns string) map[string]string {
-	key := p.Context + "\x00" + ns
-	if m, ok := j.byNS[key]; ok {
-		return m
+	scope := ns
+	if j.all {
+		scope = ""
 	}
-	// Without the list (RBAC), Jobs stay their own workload.
-	m, _ := p.Client.JobCronJobs(ctx, ns, j.chunk)
-	j.byNS[key] = m
-	return m
+	key := p.Context + "\x00" + scope
+	byNS, ok := j.lists[key]
+	if !ok {
+		// Without the list (RBAC), Jobs stay their own workload.
+		byNS, _ = p.Client.JobCronJobs(ctx, scope, j.chunk)
+		j.lists[key] = byNS
+	}
+	return byNS[ns]
 }

@@ -120,9 +120,10 @@ func (c *Client) NamespaceEvents(ctx context.Context, ns string, chunk int64) (m
 	}
 }
 
-// JobCronJobs maps the Jobs of a namespace to the CronJob that owns them.
-func (c *Client) JobCronJobs(ctx context.Context, ns string, chunk int64) (map[string]string, error) {
-	out := map[string]string{}
+// JobCronJobs maps the Jobs of a namespace (all with ns "") to the CronJob
+// that owns them: namespace → job → cronjob.
+func (c *Client) JobCronJobs(ctx context.Context, ns string, chunk int64) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
 	opts := metav1.ListOptions{Limit: chunk}
 	for {
 		list, err := c.CS.BatchV1().Jobs(ns).List(ctx, opts)
@@ -132,7 +133,10 @@ func (c *Client) JobCronJobs(ctx context.Context, ns string, chunk int64) (map[s
 		for _, j := range list.Items {
 			for _, o := range j.OwnerReferences {
 				if o.Kind == "CronJob" && o.Controller != nil && *o.Controller {
-					out[j.Name] = o.Name
+					if out[j.Namespace] == nil {
+						out[j.Namespace] = map[string]string{}
+					}
+					out[j.Namespace][j.Name] = o.Name
 				}
 			}
 		}
