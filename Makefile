@@ -61,6 +61,7 @@ clean: ## Remove build output
 bench: ## Benchmarks: the log merge (go test -bench), then logs vs kubectl logs and stern on a local control plane
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/logmerge/
 	hack/bench-logs.sh
+	hack/bench-manifest.sh
 
 .PHONY: dist krew-manifest verify-krew
 
