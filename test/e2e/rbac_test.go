@@ -175,7 +175,7 @@ func TestHostileTextIsEscaped(t *testing.T) {
 		}
 	}
 	res := plugin(t, "describe", "evil", "-n", ns)
-	assert.Contains(t, res.Stdout, `Back-off \x1b]0;pwned\x07`, "the user sees what was there, escaped")
+	assert.Contains(t, res.Stdout, `Back-off ^[]0;pwned\x07`, "the user sees what was there, escaped")
 }
 
 // withoutOwnColours removes the SGR sequences the plugin writes itself with
