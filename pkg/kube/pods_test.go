@@ -43,10 +43,11 @@ func TestExplainUnreachable(t *testing.T) {
 	assert.Nil(t, Explain(nil))
 }
 
-// Every TYPE that ParseRef accepts can be completed by name.
-func TestNamesKnowsEveryType(t *testing.T) {
+// Every TYPE that ParseRef accepts can be fetched and listed by name.
+func TestEveryTypeHasAClient(t *testing.T) {
 	for _, typ := range Types() {
-		_, ok := nameLists[typ]
-		assert.True(t, ok, "Names cannot list %s", typ)
+		_, ok := clients[typ]
+		assert.True(t, ok, "no client for %s", typ)
 	}
+	assert.Len(t, clients, len(Types()), "a client for a type ParseRef does not accept")
 }
