@@ -16,6 +16,7 @@ import (
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/scaffold"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/workload"
 )
 
 // binaryName is the executable kubectl runs for `kubectl pods-pattern`; the
@@ -419,21 +420,16 @@ func containerNames(pods []corev1.Pod) []string {
 	return out
 }
 
-// typeWords are the TYPE spellings offered by completion: every alias but
-// the plurals, so that "d" offers deploy/ and deployment/, not deployments/ too.
+// typeWords are the TYPE spellings offered by completion: the names and
+// short names of the kinds TYPE/NAME accepts, not the plurals, so that "d"
+// offers deploy/ and deployment/, not deployments/ too.
 func typeWords() []string {
-	aliases := kube.TypeAliases()
-	known := map[string]bool{}
-	for _, a := range aliases {
-		known[a] = true
-	}
 	var out []string
-	for _, a := range aliases {
-		if strings.HasSuffix(a, "s") && known[strings.TrimSuffix(a, "s")] {
-			continue
-		}
-		out = append(out, a)
+	for _, k := range workload.Filter(workload.Selectable) {
+		out = append(out, k.Name)
+		out = append(out, k.Short...)
 	}
+	sort.Strings(out)
 	return out
 }
 
