@@ -31,21 +31,20 @@ func runDescribe(t *testing.T, cs *fake.Clientset, args []string, setup func(*De
 	flags := genericclioptions.NewConfigFlags(false)
 	ns := "default"
 	flags.Namespace = &ns
-	o := &DescribeOptions{configFlags: flags, IOStreams: streams, Color: "never", now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }}
+	o := NewDescribeOptions(streams)
+	o.getter, o.Color, o.now = flags, "never", func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
 	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }
 	o.Targets.RulesFile = ""
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	if setup != nil {
 		setup(o)
 	}
-	cmd := &cobra.Command{}
-	cmd.SetContext(context.Background())
-	err := o.Complete(args)
+	err := o.Complete(&cobra.Command{}, args)
 	if err == nil {
 		err = o.Validate()
 	}
 	if err == nil {
-		err = o.Run(cmd)
+		err = o.Run(context.Background())
 	}
 	return out.String(), errOut.String(), err
 }
@@ -73,6 +72,18 @@ func TestDescribeByNameFetchesPodAndEventsOnly(t *testing.T) {
 		verbs = append(verbs, a.GetVerb()+" "+a.GetResource().Resource)
 	}
 	assert.Equal(t, []string{"get pods", "list events"}, verbs, "describe asks for the pod and its events, nothing else")
+}
+
+// The pod and its events come through one clientset, built once.
+func TestDescribeBuildsOneClientPerRun(t *testing.T) {
+	cs := fake.NewClientset(seedPod(t, "task1-nx"))
+	built := 0
+	_, _, err := runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) {
+		o.Targets.NewClient = func() (kubernetes.Interface, error) { built++; return cs, nil }
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 1, built)
+	assert.Len(t, cs.Actions(), 2, "get pods, list events")
 }
 
 func TestDescribeNotFound(t *testing.T) {
