@@ -138,11 +138,7 @@ func completeNamespaces(getter genericclioptions.RESTClientGetter) cobra.Complet
 
 // completeRoles completes a comma-separated list of roles (--role main,sidecar).
 func completeRoles() cobra.CompletionFunc {
-	roles := make([]string, len(classify.AllRoles))
-	for i, r := range classify.AllRoles {
-		roles[i] = string(r)
-	}
-	return completeList(roles)
+	return completeList(classify.RoleStrings())
 }
 
 // completePatterns completes scaffold's PATTERN, then the example after
