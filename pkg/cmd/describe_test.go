@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -89,6 +91,13 @@ func TestDescribeBuildsOneClientPerRun(t *testing.T) {
 func TestDescribeNotFound(t *testing.T) {
 	_, _, err := runDescribe(t, fake.NewClientset(), []string{"nx"}, nil)
 	assert.EqualError(t, err, `pod "nx" not found in namespace "default"`)
+	assert.True(t, apierrors.IsNotFound(err), "the reworded error still wraps the API's")
+	cs := fake.NewClientset()
+	cs.PrependReactor("get", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, forbidden("pods")
+	})
+	_, _, err = runDescribe(t, cs, []string{"nx"}, nil)
+	assert.True(t, apierrors.IsForbidden(err), "%v", err)
 }
 
 func TestDescribeDeploymentAndSelector(t *testing.T) {
@@ -139,8 +148,10 @@ func TestDescribeValidation(t *testing.T) {
 	assert.ErrorContains(t, err, "-f cannot be combined")
 	_, _, err = runDescribe(t, cs, nil, func(o *DescribeOptions) { o.Targets.Filenames = []string{"/does/not/exist.yaml"} })
 	assert.ErrorContains(t, err, "cannot read manifest")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 	_, _, err = runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) { o.Targets.RulesFile = "/does/not/exist.yaml" })
 	assert.ErrorContains(t, err, "cannot read rules file")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
 
 func TestDescribeFromFilesNeedsNoCluster(t *testing.T) {

@@ -74,7 +74,7 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %s", name, doc, absoluteLines(err.Error(), start))
+			return nil, &positionError{fmt.Sprintf("%s: document %d: %s", name, doc, absoluteLines(err.Error(), start)), err}
 		}
 		out = append(out, pods...)
 	}
@@ -161,6 +161,16 @@ func podsOf(obj runtime.Object, gvk *schema.GroupVersionKind) ([]Pod, error) {
 	}
 	return []Pod{{Pod: p, Source: kind.Name + "/" + m.GetName() + " template"}}, nil
 }
+
+// positionError is a decoding error with its lines counted in the whole
+// file; it unwraps to the decoder's error.
+type positionError struct {
+	msg string
+	err error
+}
+
+func (e *positionError) Error() string { return e.msg }
+func (e *positionError) Unwrap() error { return e.err }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
