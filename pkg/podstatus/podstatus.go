@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
 )
 
 // Summary holds the columns kubectl prints for a pod.
@@ -231,7 +232,7 @@ func (s Summary) RestartsString(now time.Time) string {
 	if s.Restarts == 0 || s.LastRestartAt.IsZero() {
 		return fmt.Sprintf("%d", s.Restarts)
 	}
-	return fmt.Sprintf("%d (%s ago)", s.Restarts, HumanDuration(now.Sub(s.LastRestartAt)))
+	return fmt.Sprintf("%d (%s ago)", s.Restarts, duration.HumanDuration(now.Sub(s.LastRestartAt)))
 }
 
 func terminatedReason(t *corev1.ContainerStateTerminated) string {
