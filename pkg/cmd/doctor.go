@@ -29,21 +29,22 @@ type DoctorOptions struct {
 	Output string
 	Color  string
 
-	configFlags *genericclioptions.ConfigFlags
-	rules       classify.Rules
-	color       bool
-	ignored     map[string]bool
+	getter  genericclioptions.RESTClientGetter
+	rules   classify.Rules
+	color   bool
+	ignored map[string]bool
 	genericiooptions.IOStreams
 }
 
 // NewDoctorOptions returns the defaults.
-func NewDoctorOptions(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *DoctorOptions {
-	return &DoctorOptions{configFlags: flags, IOStreams: streams, FailOn: checks.Error, Color: "auto"}
+func NewDoctorOptions(streams genericiooptions.IOStreams) *DoctorOptions {
+	return &DoctorOptions{IOStreams: streams, FailOn: checks.Error, Color: "auto"}
 }
 
 // NewCmdDoctor builds `doctor`.
-func NewCmdDoctor(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewDoctorOptions(flags, streams)
+func NewCmdDoctor(getter genericclioptions.RESTClientGetter, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewDoctorOptions(streams)
+	o.getter = getter
 	cmd := &cobra.Command{
 		Use:   "doctor [POD | TYPE/NAME | -l SELECTOR | -A | -f FILE]",
 		Short: "Check pods or manifests against a catalogue of multi-container mistakes, grouped by check",
@@ -62,16 +63,8 @@ The exit code makes it a CI step: 1 when a finding is at or above --fail-on (def
 
   # Several clusters, some checks silenced, for scripts
   kubectl pods-pattern doctor -A --context prod --context staging --ignore no-default-container -o json`,
-		ValidArgsFunction: completePods(flags),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		ValidArgsFunction: completePods(getter),
+		RunE:              runE(o),
 	}
 	o.Scan.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding is at or above this severity: error, warning, info or none")
@@ -94,8 +87,8 @@ func checkIDs() []string {
 }
 
 // Complete fills the options from flags and the kubeconfig.
-func (o *DoctorOptions) Complete(args []string) error {
-	if err := o.Scan.Complete(o.configFlags, o.In, args); err != nil {
+func (o *DoctorOptions) Complete(_ *cobra.Command, args []string) error {
+	if err := o.Scan.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
 	var err error
@@ -257,8 +250,8 @@ func (c *namespaceCache) objects(ctx context.Context, p Page, ns, resource strin
 	if !c.tried[key] {
 		c.tried[key] = true
 		apiResource := resource
-		if kind, ok := strings.CutPrefix(resource, "owner/"); ok {
-			apiResource = kube.OwnerResources[kind]
+		if r, ok := strings.CutPrefix(resource, "owner/"); ok {
+			apiResource = r
 		}
 		byNS, err := p.Client.ObjectNames(ctx, scope, apiResource, c.chunk)
 		if err != nil {
@@ -315,13 +308,14 @@ func (c *namespaceCache) fill(ctx context.Context, p Page, in *checks.Input, ena
 			*field = names(c.objects(ctx, p, nsName, r, checks.ChecksNeeding(r)))
 		}
 	}
-	for _, kind := range owners {
-		if _, known := kube.OwnerResources[kind]; !known {
+	for _, ref := range in.Pod.OwnerReferences {
+		resource, known := kube.OwnerResource(ref.APIVersion, ref.Kind)
+		if len(owners) == 0 || !known {
 			continue // e.g. Node for static pods, or a custom controller
 		}
-		if n.Owners[kind] == nil {
-			if objs := c.objects(ctx, p, nsName, "owner/"+kind, checks.ChecksNeeding(checks.NeedsOwners)); objs != nil {
-				n.Owners[kind] = objs
+		if n.Owners[ref.Kind] == nil {
+			if objs := c.objects(ctx, p, nsName, "owner/"+resource, checks.ChecksNeeding(checks.NeedsOwners)); objs != nil {
+				n.Owners[ref.Kind] = objs
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +32,8 @@ func runDoctor(t *testing.T, cs kubernetes.Interface, args []string, setup func(
 	flags := genericclioptions.NewConfigFlags(false)
 	ns := "default"
 	flags.Namespace = &ns
-	o := NewDoctorOptions(flags, streams)
+	o := NewDoctorOptions(streams)
+	o.getter = flags
 	o.Color = "never"
 	o.Scan.ChunkSize = 500
 	o.Scan.Targets.NewClient = func() (kubernetes.Interface, error) {
@@ -44,7 +46,7 @@ func runDoctor(t *testing.T, cs kubernetes.Interface, args []string, setup func(
 	if setup != nil {
 		setup(o)
 	}
-	err := o.Complete(args)
+	err := o.Complete(&cobra.Command{}, args)
 	if err == nil {
 		err = o.Validate()
 	}

@@ -26,8 +26,7 @@ type ScanOptions struct {
 	AllContexts bool
 	ChunkSize   int64
 
-	configFlags *genericclioptions.ConfigFlags
-	clusters    []cluster
+	clusters []cluster
 	// NewClientFor builds the client of a named context; tests replace it.
 	NewClientFor func(flags *genericclioptions.ConfigFlags) (kubernetes.Interface, error)
 }
@@ -56,17 +55,20 @@ func (o *ScanOptions) AddFlags(cmd *cobra.Command) {
 }
 
 // Complete resolves the clusters to read and their namespaces.
-func (o *ScanOptions) Complete(flags *genericclioptions.ConfigFlags, in io.Reader, args []string) error {
-	o.configFlags = flags
+func (o *ScanOptions) Complete(getter genericclioptions.RESTClientGetter, in io.Reader, args []string) error {
 	// Checked before the kubeconfig is read: the flags alone are wrong.
 	if len(o.Contexts) > 0 && o.AllContexts {
 		return errors.New("use --context or --all-contexts, not both")
 	}
-	if len(o.Contexts) == 1 && !o.AllContexts {
+	flags, isFlags := getter.(*genericclioptions.ConfigFlags)
+	if (len(o.Contexts) > 0 || o.AllContexts) && !isFlags {
+		return errors.New("--context and --all-contexts need kubectl's kubeconfig flags")
+	}
+	if len(o.Contexts) == 1 {
 		// One context: the usual path, as if kubectl's --context had been given.
 		flags.Context = &o.Contexts[0]
 	}
-	if err := o.Targets.Complete(flags, in, args); err != nil {
+	if err := o.Targets.Complete(getter, in, args); err != nil {
 		return err
 	}
 	if o.Targets.FromFiles() {
@@ -74,7 +76,7 @@ func (o *ScanOptions) Complete(flags *genericclioptions.ConfigFlags, in io.Reade
 	}
 	names := o.Contexts
 	if o.AllContexts {
-		raw, err := flags.ToRawKubeConfigLoader().RawConfig()
+		raw, err := getter.ToRawKubeConfigLoader().RawConfig()
 		if err != nil {
 			return kubeconfigError(err)
 		}
@@ -88,7 +90,7 @@ func (o *ScanOptions) Complete(flags *genericclioptions.ConfigFlags, in io.Reade
 		}
 	}
 	if len(names) <= 1 {
-		o.clusters = []cluster{{context: first(names), namespace: o.Targets.Namespace, flags: flags}}
+		o.clusters = []cluster{{context: first(names), namespace: o.Targets.Namespace}}
 		return nil
 	}
 	for _, name := range names {
@@ -224,6 +226,15 @@ func flagsForContext(base *genericclioptions.ConfigFlags, name string) *genericc
 	f.Timeout, f.Insecure = base.Timeout, base.Insecure
 	f.Context = &name
 	return f
+}
+
+// newClientFrom builds the clientset of one context.
+func newClientFrom(getter genericclioptions.RESTClientGetter) (kubernetes.Interface, error) {
+	cfg, err := restConfig(getter)
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(cfg)
 }
 
 func targetsOf(pods []corev1.Pod) []Target {

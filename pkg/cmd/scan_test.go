@@ -50,8 +50,8 @@ func TestSeveralContexts(t *testing.T) {
 	for _, all := range []bool{false, true} {
 		asked = nil
 		out, _, err := runSummary(t, nil, nil, func(o *SummaryOptions) {
-			o.configFlags.KubeConfig = &path
-			o.configFlags.Namespace = new(string)
+			o.getter.(*genericclioptions.ConfigFlags).KubeConfig = &path
+			o.getter.(*genericclioptions.ConfigFlags).Namespace = new(string)
 			o.Output = "json"
 			if all {
 				setup(&o.Scan, nil, true)
@@ -77,8 +77,8 @@ func TestSeveralContexts(t *testing.T) {
 
 	// The table says the context on every row and the failure below.
 	out, _, err := runSummary(t, nil, nil, func(o *SummaryOptions) {
-		o.configFlags.KubeConfig = &path
-		o.configFlags.Namespace = new(string)
+		o.getter.(*genericclioptions.ConfigFlags).KubeConfig = &path
+		o.getter.(*genericclioptions.ConfigFlags).Namespace = new(string)
 		setup(&o.Scan, []string{"prod", "staging"}, false)
 	})
 	require.Error(t, err)

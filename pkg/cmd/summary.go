@@ -28,21 +28,22 @@ type SummaryOptions struct {
 	Output   string
 	Color    string
 
-	configFlags *genericclioptions.ConfigFlags
-	rules       classify.Rules
-	color       bool
-	now         func() time.Time
+	getter genericclioptions.RESTClientGetter
+	rules  classify.Rules
+	color  bool
+	now    func() time.Time
 	genericiooptions.IOStreams
 }
 
 // NewSummaryOptions returns the defaults.
-func NewSummaryOptions(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *SummaryOptions {
-	return &SummaryOptions{configFlags: flags, IOStreams: streams, Color: "auto", now: time.Now}
+func NewSummaryOptions(streams genericiooptions.IOStreams) *SummaryOptions {
+	return &SummaryOptions{IOStreams: streams, Color: "auto", now: time.Now}
 }
 
 // NewCmdSummary builds `summary`.
-func NewCmdSummary(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewSummaryOptions(flags, streams)
+func NewCmdSummary(getter genericclioptions.RESTClientGetter, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewSummaryOptions(streams)
+	o.getter = getter
 	cmd := &cobra.Command{
 		Use:   "summary [POD | TYPE/NAME | -l SELECTOR | -A | -f FILE]",
 		Short: "One line per pod: status, pattern in a few words and the worst finding; or per workload",
@@ -61,16 +62,8 @@ references to other objects.`,
 
   # Two clusters at once, for scripts
   kubectl pods-pattern summary -A --context prod --context staging -o json`,
-		ValidArgsFunction: completePods(flags),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		ValidArgsFunction: completePods(getter),
+		RunE:              runE(o),
 	}
 	o.Scan.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.By, "by", "", "Fold the pods of one owner into one row: workload")
@@ -84,8 +77,8 @@ references to other objects.`,
 }
 
 // Complete fills the options from flags and the kubeconfig.
-func (o *SummaryOptions) Complete(args []string) error {
-	if err := o.Scan.Complete(o.configFlags, o.In, args); err != nil {
+func (o *SummaryOptions) Complete(_ *cobra.Command, args []string) error {
+	if err := o.Scan.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
 	var err error

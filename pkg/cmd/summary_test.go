@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	batchv1 "k8s.io/api/batch/v1"
@@ -51,7 +52,8 @@ func runSummary(t *testing.T, cs kubernetes.Interface, args []string, setup func
 	flags := genericclioptions.NewConfigFlags(false)
 	ns := "default"
 	flags.Namespace = &ns
-	o := NewSummaryOptions(flags, streams)
+	o := NewSummaryOptions(streams)
+	o.getter = flags
 	o.Color = "never"
 	o.Scan.ChunkSize = 500
 	o.now = func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
@@ -65,7 +67,7 @@ func runSummary(t *testing.T, cs kubernetes.Interface, args []string, setup func
 	if setup != nil {
 		setup(o)
 	}
-	err := o.Complete(args)
+	err := o.Complete(&cobra.Command{}, args)
 	if err == nil {
 		err = o.Validate()
 	}

@@ -3,12 +3,15 @@ package kube
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/workload"
 )
 
 // DefaultChunkSize is kubectl's --chunk-size default.
@@ -53,11 +56,19 @@ var objectLists = map[string]func(c *Client, ctx context.Context, ns string, o m
 	},
 }
 
-// OwnerResources maps the owner kinds a pod may name to what ObjectNames lists.
-var OwnerResources = map[string]string{
-	"ReplicaSet": "replicaset", "ReplicationController": "replicationcontroller",
-	"StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job", "CronJob": "cronjob",
-	"Deployment": "deployment",
+// OwnerResource is what ObjectNames lists to find owners of an API group
+// and kind (from an owner reference's apiVersion and kind): a workload of
+// the one table in pkg/workload, or false.
+func OwnerResource(apiVersion, kind string) (string, bool) {
+	group, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		group = ""
+	}
+	k, ok := workload.ForAPI(group, kind)
+	if !ok || k.Pods != workload.BySelector && k.Pods != workload.ByOwnedJobs || k.Name == "service" {
+		return "", false
+	}
+	return k.Name, true
 }
 
 // ObjectNames lists one resource of a namespace, or of all with ns ""
@@ -68,8 +79,16 @@ var OwnerResources = map[string]string{
 func (c *Client) ObjectNames(ctx context.Context, ns, resource string, chunk int64) (map[string]map[string]string, error) {
 	list, ok := objectLists[resource]
 	if !ok {
-		if list, ok = nameLists[resource]; !ok {
+		kind, known := workload.Lookup(resource)
+		if !known || kind.Name != resource {
 			return nil, fmt.Errorf("unknown resource %q", resource)
+		}
+		list = func(c *Client, ctx context.Context, ns string, o metav1.ListOptions) (runtime.Object, error) {
+			objs, err := c.objects(kind, ns)
+			if err != nil {
+				return nil, err
+			}
+			return objs.list(ctx, o)
 		}
 	}
 	out := map[string]map[string]string{}
