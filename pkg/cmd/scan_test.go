@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,11 +37,17 @@ func TestSeveralContexts(t *testing.T) {
 	require.NoError(t, writeFile(path, twoContexts))
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "web"}}}}
-	var asked []string
+	var (
+		mu    sync.Mutex
+		asked []string
+	)
 	setup := func(s *ScanOptions, contexts []string, all bool) {
 		s.Contexts, s.AllContexts = contexts, all
 		s.NewClientFor = func(f *genericclioptions.ConfigFlags) (kubernetes.Interface, error) {
+			// Clusters are read in parallel.
+			mu.Lock()
 			asked = append(asked, *f.Context)
+			mu.Unlock()
 			if *f.Context == "staging" {
 				return nil, errors.New("cannot reach the Kubernetes API at https://127.0.0.1:2")
 			}
