@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
+	"k8s.io/apimachinery/pkg/util/duration"
+
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
 )
 
@@ -18,6 +19,8 @@ type DescribeOptions struct {
 	Now   time.Time // for ages; fixed in tests
 	// NoEvents hides the events section (manifests have none).
 	NoEvents bool
+	// Width is the terminal's width in columns; 0 prints everything in full (-o wide, a pipe).
+	Width int
 }
 
 // Describe writes the human view of pods, one section per pod.
@@ -40,27 +43,33 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 	if p.Namespace != "" {
 		title = p.Namespace + "/" + p.Name
 	}
-	head := []string{c.Paint("Pod "+s(title), bold)}
+	// What the pod is, then where it runs and how old it is: the two
+	// lines the title breaks into when it does not fit.
+	what := []string{c.Paint("Pod "+s(title), bold)}
+	var where []string
 	if p.Source != "" {
-		head = append(head, "("+s(p.Source)+")")
+		what = append(what, "("+s(p.Source)+")")
 	}
 	if p.HasStatus {
-		head = append(head, c.Paint(s(p.Status), statusColor(p.Status)...), p.Ready+" ready", restarts(p.Restarts))
+		what = append(what, c.Paint(s(p.Status), statusColor(p.Status)...), p.Ready+" ready", restarts(p.Restarts))
 		if p.Node != "" {
-			head = append(head, "node "+s(p.Node))
+			where = append(where, "node "+s(p.Node))
 		}
 		if p.StartedAt != nil && !o.Now.IsZero() {
-			head = append(head, "age "+podstatus.HumanDuration(o.Now.Sub(*p.StartedAt)))
+			where = append(where, "age "+duration.HumanDuration(o.Now.Sub(*p.StartedAt)))
 		}
 	} else {
-		head = append(head, "no status (manifest)")
+		what = append(what, "no status (manifest)")
 	}
 	main := none
 	if p.Main != "" {
 		main = c.Paint(s(p.Main), RoleColor("main")...)
 	}
-	head = append(head, "main "+main)
-	fmt.Fprintln(w, strings.Join(head, "   "))
+	main = "main " + main
+	oneLine := append(append(append([]string{}, what...), where...), main)
+	WriteFields(w, o.Width, "   ", oneLine,
+		[][]string{append(what[:len(what):len(what)], main), where},
+		[][]string{what, append([]string{main}, where...)})
 	fmt.Fprintln(w)
 
 	rows := make([][]string, 0, len(p.Containers))
@@ -82,7 +91,7 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 			portsCell(ct.Ports),
 		})
 	}
-	if err := writeTable(w, []string{"ORDER", "CONTAINER", "KIND", "ROLE", "IMAGE", "STATE", "EXIT", "RESTARTS", "READY", "PORTS"}, rows, ""); err != nil {
+	if err := WriteTable(w, o.Width, "", containerColumns, rows); err != nil {
 		return err
 	}
 
@@ -92,7 +101,7 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 		width = max(width, len(s(ct.Name)))
 	}
 	for _, ct := range p.Containers {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, s(ct.Name), s(strings.Join(ct.Reasons, "; ")))
+		WriteHanging(w, o.Width, fmt.Sprintf("  %-*s  ", width, s(ct.Name)), s(strings.Join(ct.Reasons, "; ")))
 	}
 
 	fmt.Fprintln(w, "\nShared volumes:")
@@ -110,7 +119,7 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 			}
 			mounts = append(mounts, fmt.Sprintf("%s:%s%s", s(m.Container), s(m.Path), ro))
 		}
-		fmt.Fprintf(w, "  %s (%s)  %s\n", s(v.Name), v.Type, strings.Join(mounts, "  "))
+		writeHangingFields(w, o.Width, fmt.Sprintf("  %s (%s)  ", s(v.Name), v.Type), mounts, "  ")
 	}
 	if shared == 0 {
 		fmt.Fprintln(w, "  "+none)
@@ -121,7 +130,7 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 		fmt.Fprintln(w, "  "+none)
 	}
 	for _, f := range p.Findings {
-		fmt.Fprintf(w, "  %s  %s\n", c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...), s(f.Message))
+		WriteHanging(w, o.Width, "  "+c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...)+"  ", s(f.Message))
 	}
 
 	if p.HasStatus && !o.NoEvents {
@@ -134,7 +143,7 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 		for _, e := range p.Events {
 			age := "<unknown>"
 			if e.LastSeen != nil && !o.Now.IsZero() {
-				age = podstatus.HumanDuration(o.Now.Sub(*e.LastSeen))
+				age = duration.HumanDuration(o.Now.Sub(*e.LastSeen))
 			}
 			count := ""
 			if e.Count > 1 {
@@ -142,9 +151,63 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 			}
 			rows = append(rows, []string{s(e.Type), s(e.Reason), age + count, s(orNone(e.Container)), s(e.Message)})
 		}
-		return writeTable(w, []string{"TYPE", "REASON", "AGE", "CONTAINER", "MESSAGE"}, rows, "  ")
+		return WriteTable(w, o.Width, "  ", eventColumns, rows)
 	}
 	return nil
+}
+
+// containerColumns give way on a narrow terminal in this order: PORTS, the
+// image's registry, the image, the long forms of STATE and RESTARTS (the
+// findings tell the last exit), EXIT (the reason says how it ended); then
+// long cells are cut in the middle. The container's name, kind and role stay whole.
+var containerColumns = []Column{
+	{Header: "ORDER"},
+	{Header: "CONTAINER"},
+	{Header: "KIND"},
+	{Header: "ROLE"},
+	{Header: "IMAGE", Short: withoutRegistry, ShortAt: 2, DropAt: 3, Elide: true},
+	{Header: "STATE", Short: stateReason, ShortAt: 4, Elide: true},
+	{Header: "EXIT", DropAt: 6},
+	{Header: "RESTARTS", Short: restartCount, ShortAt: 5, Elide: true},
+	{Header: "READY"},
+	{Header: "PORTS", DropAt: 1},
+}
+
+var eventColumns = []Column{
+	{Header: "TYPE"},
+	{Header: "REASON", Elide: true},
+	{Header: "AGE"},
+	{Header: "CONTAINER"},
+	{Header: "MESSAGE", Wrap: true},
+}
+
+// withoutRegistry leaves the registry host out of an image reference
+// (docker.io/istio/proxyv2:1.22.3 is istio/proxyv2:1.22.3): the first path
+// element names a registry when it has a dot or a port, or is localhost, as
+// the container runtimes read it.
+func withoutRegistry(image string) string {
+	first, rest, ok := strings.Cut(image, "/")
+	if !ok || !(strings.ContainsAny(first, ".:") || first == "localhost") {
+		return image
+	}
+	return rest
+}
+
+// stateReason is the short form of a STATE cell, the reason alone when
+// there is one ("terminated (Completed)" is "Completed"), as kubectl get's
+// STATUS column.
+func stateReason(state string) string {
+	open := strings.Index(state, " (")
+	if open < 0 || !strings.HasSuffix(state, ")") {
+		return state
+	}
+	return state[open+2 : len(state)-1]
+}
+
+// restartCount is the short form of a RESTARTS cell: the count alone.
+func restartCount(cell string) string {
+	n, _, _ := strings.Cut(cell, " ")
+	return n
 }
 
 func statusColor(status string) []string {
