@@ -356,6 +356,10 @@ func packFields(fields []string, sep string, width int) []string {
 // under "the". When the prefix leaves too little room the continuation lines
 // start four columns in instead. width 0 writes one line.
 func WriteHanging(w io.Writer, width int, prefix, text string) {
+	if width <= 0 || displayWidth(prefix+text) <= width {
+		_, _ = io.WriteString(w, strings.TrimRight(prefix+text, " ")+"\n")
+		return
+	}
 	writeHangingFields(w, width, prefix, strings.Fields(text), " ")
 }
 
@@ -416,6 +420,21 @@ func WriteFields(w io.Writer, width int, sep string, oneLine []string, layouts .
 			first = false
 			_, _ = io.WriteString(w, l+"\n")
 		}
+	}
+}
+
+// WriteWrapped writes text wrapped at width, the lines after the first
+// indented by two so that they read as one paragraph (a verdict).
+func WriteWrapped(w io.Writer, width int, text string) {
+	if width <= 0 || displayWidth(text) <= width {
+		_, _ = io.WriteString(w, text+"\n")
+		return
+	}
+	for i, l := range WrapText(text, width-2) {
+		if i > 0 {
+			l = "  " + l
+		}
+		_, _ = io.WriteString(w, l+"\n")
 	}
 }
 
