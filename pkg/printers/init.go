@@ -227,8 +227,9 @@ func stepRows(t *inittimeline.Timeline, o InitOptions, compact bool) ([]string, 
 
 // compactColumns say how the compact table gives way when even it is too
 // wide: RESTARTS keeps its count (the verdict tells the last exit), then
-// STARTED goes (DURATION and the order remain), then long reasons lose their
-// middle. The step, container and kind/role stay whole.
+// STARTED goes (DURATION and the order remain), then EXIT (STATE says
+// completed or failed, the verdict the failing step's exit), then long
+// reasons lose their middle. The step, container and kind/role stay whole.
 func compactColumns(header []string) []Column {
 	cols := make([]Column, len(header))
 	for i, h := range header {
@@ -238,6 +239,8 @@ func compactColumns(header []string) []Column {
 			cols[i].Short, cols[i].ShortAt, cols[i].Elide = restartCount, 1, true
 		case "STARTED":
 			cols[i].DropAt = 2
+		case "EXIT":
+			cols[i].DropAt = 3
 		case "REASON":
 			cols[i].Elide = true
 		}

@@ -59,7 +59,8 @@ type Column struct {
 	// DropAt is the step at which the column is left out; 0 keeps it.
 	DropAt int
 	// Elide lets cells be cut in the middle with "…" once every step is
-	// taken and the table is still too wide.
+	// taken and the table is still too wide. A column that gives way in any
+	// of these ways is left out first when it holds only "-".
 	Elide bool
 	// Wrap, for the last column only, breaks long cells onto continuation
 	// rows at the room the other columns leave (event messages).
@@ -149,6 +150,14 @@ func (t *fitting) fit(width int) {
 		}
 	}
 	sort.SliceStable(steps, func(a, b int) bool { return steps[a].at < steps[b].at })
+	if t.width() > width {
+		// First a column that may give way and says nothing: "-" all down.
+		for i, c := range t.cols {
+			if c.Short != nil || c.DropAt > 0 || c.Elide {
+				t.keep[i] = t.keep[i] && !t.blank(i)
+			}
+		}
+	}
 	for _, s := range steps {
 		if t.width() <= width {
 			return
@@ -232,6 +241,15 @@ func (t *fitting) wrapLast(width int, header []string, rows [][]string) [][]stri
 		}
 	}
 	return out
+}
+
+func (t *fitting) blank(col int) bool {
+	for _, r := range t.rows {
+		if c := r[col]; c != "" && c != "-" {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *fitting) widths() []int {

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/inittimeline"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
@@ -219,6 +220,36 @@ func TestDescribeFixturesFit(t *testing.T) {
 			require.NoError(t, printers.Describe(&out, []report.Pod{r}, printers.DescribeOptions{Now: now, Width: width,
 				Color: printers.Painter{Enabled: true}}))
 			t.Run(fmt.Sprintf("%s/%d", f.Name, width), func(t *testing.T) { assertFits(t, out.String(), width) })
+		}
+	}
+}
+
+// init at each width, with the bars (--timeline) and without
+// (--timeline=false), and piped (no width: the full table, no bars).
+func TestInitWidthsGolden(t *testing.T) {
+	for _, c := range initCases {
+		tl := timelinePod(t, filepath.Join(testutil.RepoRoot(), c.path), c.now)
+		var piped bytes.Buffer
+		require.NoError(t, printers.InitTimelines(&piped, []inittimeline.Timeline{tl}, nil, printers.InitOptions{}))
+		golden(t, fmt.Sprintf("width/init-%s.piped.txt", c.name), piped.Bytes())
+		assert.NotContains(t, piped.String(), "TIMELINE", "no bars in a pipe unless asked for")
+		assert.Contains(t, piped.String(), "FINISHED", "the full table in a pipe")
+		for _, width := range terminalWidths {
+			for mode, timeline := range map[string]printers.TimelineMode{"bars": printers.TimelineOn, "nobars": printers.TimelineOff} {
+				t.Run(fmt.Sprintf("%s/%d/%s", c.name, width, mode), func(t *testing.T) {
+					var out bytes.Buffer
+					require.NoError(t, printers.InitTimelines(&out, []inittimeline.Timeline{tl}, nil,
+						printers.InitOptions{Width: width, Timeline: timeline}))
+					golden(t, fmt.Sprintf("width/init-%s.%d.%s.txt", c.name, width, mode), out.Bytes())
+					assertFits(t, out.String(), width)
+					if mode == "bars" {
+						assert.Contains(t, out.String(), "timeline +0.0s")
+					}
+					for i := range tl.Steps {
+						assert.Contains(t, out.String(), tl.Steps[i].Name, "the container's name is never cut")
+					}
+				})
+			}
 		}
 	}
 }
