@@ -178,7 +178,7 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 			objs[i] = Object{Object: cm, Notes: []Note{{Path: []string{"data"},
 				Text: fmt.Sprintf("added by kubectl pods-pattern scaffold %s: configuration for %s", o.Pattern, add.helper.Name)}}}
 		}
-		extra, err := Render(objs, "yaml", explain)
+		extra, err := render(objs, "yaml", explain)
 		if err != nil {
 			return InjectResult{}, err
 		}
@@ -188,7 +188,7 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 		out.WriteString("---\n")
 		out.Write(extra)
 	}
-	return InjectResult{Manifest: out.Bytes(), Target: strings.ToLower(targetKind) + "/" + o.Name, Warnings: warnings}, nil
+	return InjectResult{Manifest: fitNotes(out.Bytes(), o.CommentWidth), Target: strings.ToLower(targetKind) + "/" + o.Name, Warnings: warnings}, nil
 }
 
 // ValidateInject checks the options for Inject: the main container comes
