@@ -157,18 +157,18 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 }
 
 // containerColumns give way on a narrow terminal in this order: PORTS, the
-// image's registry, the image, the long forms of STATE and RESTARTS (the
-// findings tell the last exit), EXIT (the reason says how it ended); then
-// long cells are cut in the middle. The container's name, kind and role stay whole.
+// image's registry, the long forms of STATE and RESTARTS (the findings tell
+// the last exit), IMAGE, EXIT (the reason says how it ended); then long cells
+// are cut in the middle. The container's name, kind and role stay whole.
 var containerColumns = []Column{
 	{Header: "ORDER"},
 	{Header: "CONTAINER"},
 	{Header: "KIND"},
 	{Header: "ROLE"},
-	{Header: "IMAGE", Short: withoutRegistry, ShortAt: 2, DropAt: 3, Elide: true},
-	{Header: "STATE", Short: stateReason, ShortAt: 4, Elide: true},
+	{Header: "IMAGE", Short: withoutRegistry, ShortAt: 2, DropAt: 5, Elide: true},
+	{Header: "STATE", Short: stateReason, ShortAt: 3, Elide: true},
 	{Header: "EXIT", DropAt: 6},
-	{Header: "RESTARTS", Short: restartCount, ShortAt: 5, Elide: true},
+	{Header: "RESTARTS", Short: restartCount, ShortAt: 4, Elide: true},
 	{Header: "READY"},
 	{Header: "PORTS", DropAt: 1},
 }

@@ -100,7 +100,7 @@ func fitTable(width int, indent string, cols []Column, rows [][]string) ([]strin
 	for i := range keep {
 		keep[i] = true
 	}
-	t := fitting{cols: cols, keep: keep, rows: cells, indent: displayWidth(indent), gap: columnSep}
+	t := fitting{cols: cols, keep: keep, rows: cells, full: rows, indent: displayWidth(indent), gap: columnSep}
 	if width > 0 {
 		t.fit(width)
 	}
@@ -128,6 +128,7 @@ func fitTable(width int, indent string, cols []Column, rows [][]string) ([]strin
 
 type fitting struct {
 	gap    int
+	full   [][]string // the cells as given
 	cols   []Column
 	keep   []bool
 	rows   [][]string
@@ -158,9 +159,10 @@ func (t *fitting) fit(width int) {
 			}
 		}
 	}
+	var shortened []int
 	for _, s := range steps {
 		if t.width() <= width {
-			return
+			break
 		}
 		if s.drop {
 			t.keep[s.col] = false
@@ -169,6 +171,27 @@ func (t *fitting) fit(width int) {
 		for _, r := range t.rows {
 			r[s.col] = mapText(r[s.col], t.cols[s.col].Short)
 		}
+		shortened = append(shortened, s.col)
+	}
+	// A column dropped later may have left room for the long form of
+	// cells shortened before it: give it back, the most needed first.
+	for i := len(shortened) - 1; i >= 0; i-- {
+		col := shortened[i]
+		if !t.keep[col] {
+			continue
+		}
+		short := make([]string, len(t.rows))
+		for j, r := range t.rows {
+			short[j], r[col] = r[col], t.full[j][col]
+		}
+		if t.width() > width {
+			for j, r := range t.rows {
+				r[col] = short[j]
+			}
+		}
+	}
+	if t.width() <= width {
+		return
 	}
 	if t.width() > width {
 		// Columns two apart still read as columns and leave room for a longer name.

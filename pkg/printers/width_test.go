@@ -253,3 +253,17 @@ func TestInitWidthsGolden(t *testing.T) {
 		}
 	}
 }
+
+// A cell shortened before a column was dropped gets its long form back when
+// the drop left room for it.
+func TestWriteTableGivesBackWhatFits(t *testing.T) {
+	cols := []printers.Column{
+		{Header: "NAME"},
+		{Header: "RESTARTS", Short: func(s string) string { n, _, _ := strings.Cut(s, " "); return n }, ShortAt: 1},
+		{Header: "IMAGE", DropAt: 2},
+	}
+	rows := [][]string{{"git-sync", "1 (last Error 1)", "registry.k8s.io/git-sync/git-sync:v4.2.3"}}
+	var out bytes.Buffer
+	require.NoError(t, printers.WriteTable(&out, 40, "", cols, rows))
+	assert.Equal(t, "NAME       RESTARTS\ngit-sync   1 (last Error 1)\n", out.String())
+}
