@@ -1,6 +1,7 @@
 package printers
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"sort"
@@ -48,7 +49,9 @@ func OutputWidth(out io.Writer, format string) int {
 }
 
 // Column says how one column of a table gives way when the table is wider
-// than the terminal. The zero value never gives way: the container's name,
+// than the terminal. The steps of all columns (ShortAt, DropAt) are taken in
+// the order of their numbers until the table fits; a long form shortened
+// before a later drop comes back when the drop left room for it. The zero value never gives way: the container's name,
 // kind and role stay whole, since they are what the rest is read by.
 type Column struct {
 	Header string
@@ -80,17 +83,17 @@ const (
 // columns: the columns give way step by step (see Column) until it does.
 // width 0 (-o wide, not a terminal) prints every column in full.
 func WriteTable(w io.Writer, width int, indent string, cols []Column, rows [][]string) error {
+	for i, r := range rows {
+		if len(r) != len(cols) {
+			return fmt.Errorf("table row %d has %d cells for %d columns", i+1, len(r), len(cols))
+		}
+	}
 	header, fitted, gap := fitTable(width, indent, cols, rows)
 	return writeTableGap(w, header, fitted, indent, gap)
 }
 
-// FitTable is WriteTable's layout without the printing: the header and rows
-// left once the columns have given way.
-func FitTable(width int, indent string, cols []Column, rows [][]string) ([]string, [][]string) {
-	header, out, _ := fitTable(width, indent, cols, rows)
-	return header, out
-}
-
+// fitTable is WriteTable's layout: the header and rows left once the
+// columns have given way, and the spaces between columns.
 func fitTable(width int, indent string, cols []Column, rows [][]string) ([]string, [][]string, int) {
 	cells := make([][]string, len(rows))
 	for i, r := range rows {

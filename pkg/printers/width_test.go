@@ -267,3 +267,9 @@ func TestWriteTableGivesBackWhatFits(t *testing.T) {
 	require.NoError(t, printers.WriteTable(&out, 40, "", cols, rows))
 	assert.Equal(t, "NAME       RESTARTS\ngit-sync   1 (last Error 1)\n", out.String())
 }
+
+func TestWriteTableRejectsRaggedRows(t *testing.T) {
+	var out bytes.Buffer
+	err := printers.WriteTable(&out, 80, "", []printers.Column{{Header: "A"}, {Header: "B"}}, [][]string{{"a"}})
+	assert.EqualError(t, err, "table row 1 has 1 cells for 2 columns")
+}
