@@ -379,20 +379,29 @@ func packFields(fields []string, sep string, width int) []string {
 			lines = append(lines, line)
 			line = f
 		}
-		for width > 0 && displayWidth(line) > width && !strings.Contains(line, "\x1b") {
-			runes := []rune(line)
-			cut := 0
-			for w := 0; cut < len(runes); cut++ {
-				w += displayWidth(string(runes[cut]))
-				if w > width {
-					break
-				}
-			}
-			lines = append(lines, string(runes[:max(cut, 1)]))
-			line = string(runes[max(cut, 1):])
+		if width > 0 && displayWidth(line) > width && !strings.Contains(line, "\x1b") {
+			cut := hardCut(line, width)
+			lines = append(lines, cut[:len(cut)-1]...)
+			line = cut[len(cut)-1]
 		}
 	}
 	return append(lines, line)
+}
+
+// hardCut breaks a word wider than width into pieces of at most width
+// columns (a rune wider than width alone on its piece).
+func hardCut(word string, width int) []string {
+	var pieces []string
+	start, used := 0, 0
+	for i, r := range word {
+		w := displayWidth(string(r))
+		if used+w > width && i > start {
+			pieces = append(pieces, word[start:i])
+			start, used = i, 0
+		}
+		used += w
+	}
+	return append(pieces, word[start:])
 }
 
 // WriteHanging writes prefix then text wrapped at width, continuation lines

@@ -273,3 +273,29 @@ func TestWriteTableRejectsRaggedRows(t *testing.T) {
 	err := printers.WriteTable(&out, 80, "", []printers.Column{{Header: "A"}, {Header: "B"}}, [][]string{{"a"}})
 	assert.EqualError(t, err, "table row 1 has 1 cells for 2 columns")
 }
+
+// Whatever a cell holds, cutting it leaves it no wider than asked, and
+// wrapping text leaves no line wider than the width and every word in order.
+func FuzzElideAndWrap(f *testing.F) {
+	for _, s := range []string{"waiting (CrashLoopBackOff)", "ünïcödé 名前 wide", "", "a b  c", "\x1b[31mred\x1b[0m"} {
+		f.Add(s, 8)
+	}
+	f.Fuzz(func(t *testing.T, s string, width int) {
+		if width < 1 || width > 500 {
+			return
+		}
+		s = printers.Sanitize(s)
+		if got := printers.ElideMiddle(s, width); twwidth.Width(got) > max(width, 2) && twwidth.Width(s) > width {
+			t.Fatalf("ElideMiddle(%q, %d) = %q is %d wide", s, width, got, twwidth.Width(got))
+		}
+		lines := printers.WrapText(s, width)
+		for _, l := range lines {
+			if twwidth.Width(l) > max(width, 2) {
+				t.Fatalf("WrapText(%q, %d) line %q is %d wide", s, width, l, twwidth.Width(l))
+			}
+		}
+		if strings.Join(strings.Fields(strings.Join(lines, "")), "") != strings.Join(strings.Fields(s), "") {
+			t.Fatalf("WrapText(%q, %d) = %q lost or moved text", s, width, lines)
+		}
+	})
+}
