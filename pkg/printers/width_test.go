@@ -299,3 +299,18 @@ func FuzzElideAndWrap(f *testing.F) {
 		}
 	})
 }
+
+// A watch line too long for the terminal goes on under its text, not under the time.
+func TestInitChangesWrapUnderTheirText(t *testing.T) {
+	tl := timelinePod(t, filepath.Join(testutil.RepoRoot(), "pkg/inittimeline/testdata/init-crashloop.yaml"), "2026-03-02T11:02:00Z")
+	changes := []inittimeline.Change{{Step: "migrate", Label: `init 2/3 "migrate"`,
+		What: "waiting: CrashLoopBackOff: back-off 1m20s restarting failed container=migrate pod=api-5f6b8_shop(8d1c)"}}
+	var piped, narrow bytes.Buffer
+	printers.InitChanges(&piped, &tl, changes, printers.InitOptions{})
+	printers.InitChanges(&narrow, &tl, changes, printers.InitOptions{Width: 80})
+	assert.Equal(t, `          init 2/3 "migrate"       waiting: CrashLoopBackOff: back-off 1m20s restarting failed container=migrate pod=api-5f6b8_shop(8d1c)`+"\n", piped.String())
+	assert.Equal(t, ""+
+		`          init 2/3 "migrate"       waiting: CrashLoopBackOff: back-off 1m20s`+"\n"+
+		`                                   restarting failed container=migrate`+"\n"+
+		`                                   pod=api-5f6b8_shop(8d1c)`+"\n", narrow.String())
+}
