@@ -81,7 +81,8 @@ const (
 
 // WriteTable prints a table in kubectl's borderless style that fits width
 // columns: the columns give way step by step (see Column) until it does.
-// width 0 (-o wide, not a terminal) prints every column in full.
+// width 0 (-o wide, not a terminal) prints every column in full. A view's
+// printer calls it with the width OutputWidth gave its command.
 func WriteTable(w io.Writer, width int, indent string, cols []Column, rows [][]string) error {
 	for i, r := range rows {
 		if len(r) != len(cols) {
