@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podmodel"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
@@ -38,12 +39,6 @@ const (
 	StateShutdown State = "shutdown"
 	// StateUnknown: a manifest without status.
 	StateUnknown State = "unknown"
-)
-
-// Exit codes a process gets when the kubelet stops it: 128+SIGTERM, 128+SIGKILL.
-const (
-	exitSIGTERM = 143
-	exitSIGKILL = 137
 )
 
 // Step is one container in run order.
@@ -72,30 +67,15 @@ type Step struct {
 	ImagePulled bool `json:"imagePulled"`
 	// Ongoing: the duration runs up to "now" (running, or waiting after an attempt).
 	Ongoing bool `json:"ongoing"`
+	// failing is podmodel's answer, kept for the verdict.
+	failing bool
 }
 
 // LastState is the previous termination of a restarted container.
-type LastState struct {
-	Reason     string     `json:"reason,omitempty"`
-	ExitCode   int32      `json:"exitCode"`
-	StartedAt  *time.Time `json:"startedAt,omitempty"`
-	FinishedAt *time.Time `json:"finishedAt,omitempty"`
-}
+type LastState = podmodel.Termination
 
 // IsInit tells whether the step runs before the regular containers.
 func (s *Step) IsInit() bool { return s.Kind == classify.KindInit || s.Kind == classify.KindSidecar }
-
-// Done tells whether the step lets the next one start: an init container
-// that exited 0, or a native sidecar that has started (it keeps running).
-func (s *Step) Done() bool {
-	switch s.Kind {
-	case classify.KindSidecar:
-		return s.Started || s.State == StateStarted || s.State == StateShutdown || s.State == StateCompleted
-	case classify.KindInit:
-		return s.State == StateCompleted
-	}
-	return false
-}
 
 // Timeline is the init sequence of one pod.
 type Timeline struct {
@@ -125,13 +105,15 @@ type Timeline struct {
 
 // Build makes the timeline of one pod at the instant now.
 func Build(pod *corev1.Pod, cls classify.Result, now time.Time) Timeline {
+	m := podmodel.Build(pod, cls)
 	sum := podstatus.Summarize(pod)
 	t := Timeline{
 		Namespace: pod.Namespace,
 		Name:      pod.Name,
 		Phase:     string(pod.Status.Phase),
 		Ready:     sum.Ready(),
-		HasStatus: hasStatus(pod),
+		HasStatus: m.HasStatus,
+		InitSteps: m.InitSteps,
 		Now:       now.UTC(),
 	}
 	if t.HasStatus {
@@ -143,90 +125,59 @@ func Build(pod *corev1.Pod, cls classify.Result, now time.Time) Timeline {
 	case t.HasStatus && !pod.CreationTimestamp.IsZero():
 		t.StartedAt = timePtr(pod.CreationTimestamp.Time)
 	}
-
-	specs := map[string]*corev1.Container{}
-	for i := range pod.Spec.InitContainers {
-		specs[pod.Spec.InitContainers[i].Name] = &pod.Spec.InitContainers[i]
-	}
-	statuses := map[string]*corev1.ContainerStatus{}
-	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
-		for i := range list {
-			statuses[list[i].Name] = &list[i]
-		}
-	}
 	appOrder := len(pod.Spec.InitContainers) + 1
-	for _, c := range cls.Containers {
-		if c.Kind == classify.KindEphemeral {
-			continue
+	for i := range m.Containers {
+		if c := &m.Containers[i]; c.Kind != classify.KindEphemeral {
+			t.Steps = append(t.Steps, newStep(c, t.HasStatus, appOrder, now))
 		}
-		st := Step{Name: c.Name, Kind: c.Kind, Role: c.Role, Order: c.Order}
-		if c.Kind == classify.KindContainer {
-			st.Order = appOrder
-		} else {
-			t.InitSteps++
-		}
-		fill(&st, statuses[c.Name], t.HasStatus, now)
-		t.Steps = append(t.Steps, st)
 	}
-	markShutdown(pod, &t)
 	if t.StartedAt == nil {
 		t.StartedAt = earliestStart(t.Steps)
 	}
-	t.InitializedAt = initializedAt(pod, &t)
+	t.InitializedAt = initializedAt(pod, &m, &t)
 	if t.InitializedAt != nil && t.StartedAt != nil {
 		t.InitSeconds = seconds(t.InitializedAt.Sub(*t.StartedAt))
 	}
-	t.Verdict = verdict(pod, &t)
+	t.Verdict = verdict(&m, &t)
 	return t
 }
 
-func hasStatus(pod *corev1.Pod) bool {
-	return pod.Status.Phase != "" || len(pod.Status.Conditions) > 0 ||
-		len(pod.Status.ContainerStatuses) > 0 || len(pod.Status.InitContainerStatuses) > 0
-}
-
-// fill reads one container status into the step.
-func fill(st *Step, cs *corev1.ContainerStatus, hasStatus bool, now time.Time) {
+// newStep shows one container as a step: the step's state in the words of
+// the timeline, and for a container waiting to be restarted, its last attempt.
+func newStep(c *podmodel.Container, hasStatus bool, appOrder int, now time.Time) Step {
+	st := Step{Name: c.Name, Kind: c.Kind, Role: c.Role, Order: c.Order, failing: c.Failing()}
+	if c.Kind == classify.KindContainer {
+		st.Order = appOrder
+	}
 	if !hasStatus {
 		st.State = StateUnknown
-		return
+		return st
 	}
-	if cs == nil {
-		st.State = StatePending
-		return
-	}
-	st.Restarts = cs.RestartCount
-	st.Ready = cs.Ready
-	st.Started = cs.Started != nil && *cs.Started
-	st.ImagePulled = cs.ImageID != ""
-	if lt := cs.LastTerminationState.Terminated; lt != nil {
-		st.LastState = &LastState{Reason: lt.Reason, ExitCode: lt.ExitCode,
-			StartedAt: metaTime(lt.StartedAt.Time), FinishedAt: metaTime(lt.FinishedAt.Time)}
-	}
-	switch s := cs.State; {
-	case s.Terminated != nil:
-		code := s.Terminated.ExitCode
-		st.ExitCode = &code
-		st.Reason, st.Message = s.Terminated.Reason, s.Terminated.Message
-		st.StartedAt = metaTime(s.Terminated.StartedAt.Time)
-		st.FinishedAt = metaTime(s.Terminated.FinishedAt.Time)
-		st.State = StateFailed
-		if code == 0 {
+	st.Restarts, st.Ready, st.Started, st.ImagePulled, st.LastState = c.Restarts, c.Ready, c.Started, c.ImagePulled, c.LastState
+	st.Reason, st.Message = c.Reason, c.Message
+	st.StartedAt, st.FinishedAt = c.StartedAt, c.FinishedAt
+	switch c.State {
+	case podmodel.StateTerminated:
+		st.ExitCode = c.ExitCode
+		switch {
+		case c.Shutdown:
+			st.State = StateShutdown
+		case *c.ExitCode == 0:
 			st.State = StateCompleted
+		default:
+			st.State = StateFailed
 		}
-	case s.Running != nil:
-		st.StartedAt = metaTime(s.Running.StartedAt.Time)
+	case podmodel.StateRunning:
 		st.Ongoing = true
 		st.State = StateRunning
 		if st.Kind == classify.KindSidecar && st.Started {
 			st.State = StateStarted
 		}
-	case s.Waiting != nil:
-		st.Reason, st.Message = s.Waiting.Reason, s.Waiting.Message
+	case podmodel.StateWaiting:
 		st.State = StateWaiting
 		// The kubelet marks every container that an init step holds back as
 		// PodInitializing: it has not been tried yet.
-		if s.Waiting.Reason == "PodInitializing" && st.IsInit() {
+		if c.Reason == "PodInitializing" && c.IsInit() {
 			st.State = StatePending
 		}
 		if st.LastState != nil {
@@ -246,42 +197,13 @@ func fill(st *Step, cs *corev1.ContainerStatus, hasStatus bool, now time.Time) {
 		}
 		st.DurationSeconds = seconds(end.Sub(*st.StartedAt))
 	}
-}
-
-// markShutdown: once every regular container of a pod has finished (a Job's
-// pod), the kubelet stops native sidecars with SIGTERM, then SIGKILL; their
-// exit 143/137 is the end of the pod, not a failure (KEP-753).
-func markShutdown(pod *corev1.Pod, t *Timeline) {
-	finished := pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
-	if !finished {
-		any := false
-		finished = true
-		for _, s := range t.Steps {
-			if s.Kind == classify.KindContainer {
-				any = true
-				if s.State != StateCompleted && s.State != StateFailed {
-					finished = false
-				}
-			}
-		}
-		finished = finished && any
-	}
-	if !finished {
-		return
-	}
-	for i := range t.Steps {
-		s := &t.Steps[i]
-		if s.Kind == classify.KindSidecar && s.State == StateFailed && s.ExitCode != nil &&
-			(*s.ExitCode == exitSIGTERM || *s.ExitCode == exitSIGKILL) {
-			s.State = StateShutdown
-		}
-	}
+	return st
 }
 
 // initializedAt is when the regular containers were allowed to start: the
 // end of the last init container or the start of the last native sidecar,
 // else the Initialized condition.
-func initializedAt(pod *corev1.Pod, t *Timeline) *time.Time {
+func initializedAt(pod *corev1.Pod, m *podmodel.Pod, t *Timeline) *time.Time {
 	if t.InitSteps == 0 || !t.HasStatus {
 		return nil
 	}
@@ -291,7 +213,8 @@ func initializedAt(pod *corev1.Pod, t *Timeline) *time.Time {
 		if !s.IsInit() {
 			continue
 		}
-		if !passed(t.Steps, i) {
+		// Steps and the model's containers line up: ephemeral containers come last.
+		if !m.Passed(i) {
 			return nil
 		}
 		var at *time.Time
@@ -327,16 +250,15 @@ func earliestStart(steps []Step) *time.Time {
 }
 
 // verdict says in one line how the init sequence went or what holds it back.
-func verdict(pod *corev1.Pod, t *Timeline) string {
+func verdict(m *podmodel.Pod, t *Timeline) string {
 	if !t.HasStatus {
 		return manifestVerdict(t)
 	}
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-			return strings.TrimSpace(fmt.Sprintf("not scheduled: %s %s", c.Reason, c.Message))
-		}
+	if m.Unscheduled {
+		return strings.TrimSpace("not scheduled: " + m.NotScheduled)
 	}
-	if b := blocker(t); b != nil {
+	if c := m.Blocker(); c != nil {
+		b := t.step(c.Name)
 		t.Blocker = b.Name
 		// Whatever their status says, the steps after the blocker have not been tried.
 		for i := range t.Steps {
@@ -349,6 +271,15 @@ func verdict(pod *corev1.Pod, t *Timeline) string {
 	return startedVerdict(t)
 }
 
+func (t *Timeline) step(name string) *Step {
+	for i := range t.Steps {
+		if t.Steps[i].Name == name {
+			return &t.Steps[i]
+		}
+	}
+	return nil
+}
+
 func manifestVerdict(t *Timeline) string {
 	apps := len(t.Steps) - t.InitSteps
 	start := "then 1 container starts"
@@ -359,37 +290,6 @@ func manifestVerdict(t *Timeline) string {
 		return "no status (manifest): no init steps; " + strings.TrimPrefix(start, "then ")
 	}
 	return fmt.Sprintf("no status (manifest): %s run one at a time, %s", podstatus.Plural(t.InitSteps, "init step", "init steps"), start)
-}
-
-// blocker is the first init step that has not let the next one run. Steps
-// after it cannot have started, whatever their status says.
-func blocker(t *Timeline) *Step {
-	for i := range t.Steps {
-		s := &t.Steps[i]
-		if !s.IsInit() {
-			return nil
-		}
-		if !passed(t.Steps, i) {
-			return s
-		}
-	}
-	return nil
-}
-
-// passed tells whether step i has let the sequence go on: it is done, or a
-// later step has run. The second matters for native sidecars: one that
-// crashes after the pod initialised is restarted on its own, and the
-// kubelet does not run the init containers again.
-func passed(steps []Step, i int) bool {
-	if steps[i].Done() {
-		return true
-	}
-	for _, s := range steps[i+1:] {
-		if s.StartedAt != nil || s.Restarts > 0 || (s.State != StatePending && s.State != StateWaiting && s.State != StateUnknown) {
-			return true
-		}
-	}
-	return false
 }
 
 func blockedVerdict(t *Timeline, b *Step) string {
@@ -413,7 +313,7 @@ func blockedVerdict(t *Timeline, b *Step) string {
 	}
 	var what string
 	switch {
-	case failing(b):
+	case b.failing:
 		return fmt.Sprintf("blocked at %s: %s; %s", step, failureWords(b), rest)
 	case b.State == StateRunning && b.Kind == classify.KindSidecar:
 		what = "running " + durationWords(b) + ", waiting for its startup probe"
@@ -423,6 +323,9 @@ func blockedVerdict(t *Timeline, b *Step) string {
 		what = "waiting for its image or container to be created"
 	case b.State == StateWaiting:
 		what = withMessage(b.Reason, b.Message)
+	case b.State == StateCompleted || b.State == StateShutdown:
+		// A native sidecar that ended before it started: the next step never ran.
+		what = fmt.Sprintf("exited %d before it started", *b.ExitCode)
 	default:
 		what = "not started yet"
 	}
@@ -462,7 +365,7 @@ func startedVerdict(t *Timeline) string {
 		switch {
 		case s.State == StateShutdown:
 			parts = append(parts, fmt.Sprintf("sidecar %q stopped at shutdown (exit %d)", s.Name, *s.ExitCode))
-		case failing(&s):
+		case s.failing:
 			parts = append(parts, fmt.Sprintf("sidecar %q %s", s.Name, failureWords(&s)))
 		case s.Restarts > 0:
 			parts = append(parts, fmt.Sprintf("sidecar %q restarted %s%s", s.Name, podstatus.TimesWords(s.Restarts), lastWords(&s)))
@@ -471,7 +374,7 @@ func startedVerdict(t *Timeline) string {
 	var waiting, failed, running, done []string
 	for _, s := range apps {
 		switch {
-		case failing(s):
+		case s.failing:
 			failed = append(failed, fmt.Sprintf("%q %s", s.Name, failureWords(s)))
 		case s.State == StateWaiting && !s.ImagePulled && (s.Reason == "PodInitializing" || s.Reason == "ContainerCreating"):
 			waiting = append(waiting, fmt.Sprintf("image of %q", s.Name))
@@ -501,18 +404,6 @@ func startedVerdict(t *Timeline) string {
 		out = t.Status + ": " + out
 	}
 	return out
-}
-
-func failing(s *Step) bool {
-	switch {
-	case s.State == StateFailed:
-		return true
-	case s.State == StateWaiting && s.Reason == "CrashLoopBackOff":
-		return true
-	case s.State == StateWaiting && s.LastState != nil && s.LastState.ExitCode != 0:
-		return true
-	}
-	return false
 }
 
 // failureWords: "CrashLoopBackOff, exit 1 (Error), 4 restarts".
@@ -666,13 +557,6 @@ func seconds(d time.Duration) *float64 {
 	}
 	v := d.Seconds()
 	return &v
-}
-
-func metaTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return timePtr(t)
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -198,14 +198,19 @@ func (p *Pod) Blocker() *Container {
 		if !c.IsInit() {
 			return nil
 		}
-		if !c.LetsNextRun() && !p.laterHasRun(i) {
+		if !p.Passed(i) {
 			return c
 		}
 	}
 	return nil
 }
 
-func (p *Pod) laterHasRun(i int) bool {
+// Passed tells whether the i-th container has let the init sequence go on:
+// by its own state, or because a container after it has run.
+func (p *Pod) Passed(i int) bool {
+	if p.Containers[i].LetsNextRun() {
+		return true
+	}
 	for j := i + 1; j < len(p.Containers); j++ {
 		if c := &p.Containers[j]; c.Kind != classify.KindEphemeral && c.HasRun() {
 			return true
