@@ -307,58 +307,75 @@ func blockedVerdict(t *Timeline, b *Step) string {
 	default:
 		rest = strings.Join(waiting, ", ") + " have not run"
 	}
-	step := fmt.Sprintf("init %d/%d %q", b.Order, t.InitSteps, b.Name)
-	if b.Kind == classify.KindSidecar {
-		step = fmt.Sprintf("init %d/%d sidecar %q", b.Order, t.InitSteps, b.Name)
+	out := fmt.Sprintf("at %s: %s; %s", t.StepLabel(b), blockerWords(b), rest)
+	if b.failing {
+		out = fmt.Sprintf("blocked at %s: %s; %s", t.StepLabel(b), failureWords(b), rest)
 	}
-	var what string
-	switch {
-	case b.failing:
-		return fmt.Sprintf("blocked at %s: %s; %s", step, failureWords(b), rest)
-	case b.State == StateRunning && b.Kind == classify.KindSidecar:
-		what = "running " + durationWords(b) + ", waiting for its startup probe"
-	case b.State == StateRunning:
-		what = "running for " + durationWords(b)
-	case b.State == StateWaiting && !b.ImagePulled && (b.Reason == "ContainerCreating" || b.Reason == ""):
-		what = "waiting for its image or container to be created"
-	case b.State == StateWaiting:
-		what = withMessage(b.Reason, b.Message)
-	case b.State == StateCompleted || b.State == StateShutdown:
-		// A native sidecar that ended before it started: the next step never ran.
-		what = fmt.Sprintf("exited %d before it started", *b.ExitCode)
-	default:
-		what = "not started yet"
-	}
-	return fmt.Sprintf("at %s: %s; %s", step, what, rest)
-}
-
-// startedVerdict: every init step is done; say how long it took and how the
-// regular containers are doing.
-func startedVerdict(t *Timeline) string {
-	var parts []string
-	sidecars := 0
-	var apps []*Step
+	// A sidecar before the blocker may fail on its own; describe names it too.
 	for i := range t.Steps {
-		s := &t.Steps[i]
-		switch {
-		case s.Kind == classify.KindSidecar && s.State == StateStarted:
-			sidecars++
-		case s.Kind == classify.KindContainer:
-			apps = append(apps, s)
+		if s := &t.Steps[i]; s != b && s.failing && s.Kind != classify.KindInit {
+			out += "; " + failureClause(s)
 		}
 	}
+	return out
+}
+
+// blockerWords says what a blocking step that is not failing is doing.
+func blockerWords(b *Step) string {
+	switch {
+	case b.State == StateRunning && b.Kind == classify.KindSidecar:
+		return "running " + durationWords(b) + ", waiting for its startup probe"
+	case b.State == StateRunning:
+		return "running for " + durationWords(b)
+	case b.State == StateWaiting && !b.ImagePulled && (b.Reason == "ContainerCreating" || b.Reason == ""):
+		return "waiting for its image or container to be created"
+	case b.State == StateWaiting:
+		return withMessage(b.Reason, b.Message)
+	case b.State == StateCompleted || b.State == StateShutdown:
+		// A native sidecar that ended before it started: the next step never ran.
+		return fmt.Sprintf("exited %d before it started", *b.ExitCode)
+	}
+	return "not started yet"
+}
+
+// startedVerdict: every init step is done; say how long it took, how the
+// native sidecars and the regular containers are doing.
+func startedVerdict(t *Timeline) string {
+	parts := []string{initialisedWords(t)}
+	parts = append(parts, sidecarWords(t)...)
+	parts = append(parts, appWords(t)...)
+	out := strings.Join(parts, "; ")
+	// When the pod is not (yet) running, lead with the status a user sees in kubectl get.
+	if t.Status != "Running" && t.Status != "Completed" && t.Status != "Succeeded" {
+		out = t.Status + ": " + out
+	}
+	return out
+}
+
+func initialisedWords(t *Timeline) string {
 	switch {
 	case t.InitSteps == 0:
-		parts = append(parts, "no init steps")
+		return "no init steps"
 	case t.InitSeconds != nil:
-		parts = append(parts, "initialised in "+FormatSeconds(*t.InitSeconds))
-	default:
-		parts = append(parts, "initialised")
+		return "initialised in " + FormatSeconds(*t.InitSeconds)
 	}
-	if sidecars > 0 {
-		parts = append(parts, podstatus.Plural(sidecars, "sidecar", "sidecars")+" started")
+	return "initialised"
+}
+
+// sidecarWords: how many native sidecars run, and each one that stopped, fails or restarted.
+func sidecarWords(t *Timeline) []string {
+	var parts []string
+	started := 0
+	for i := range t.Steps {
+		if s := &t.Steps[i]; s.Kind == classify.KindSidecar && s.State == StateStarted {
+			started++
+		}
 	}
-	for _, s := range t.Steps {
+	if started > 0 {
+		parts = append(parts, podstatus.Plural(started, "sidecar", "sidecars")+" started")
+	}
+	for i := range t.Steps {
+		s := &t.Steps[i]
 		if s.Kind != classify.KindSidecar {
 			continue
 		}
@@ -366,16 +383,25 @@ func startedVerdict(t *Timeline) string {
 		case s.State == StateShutdown:
 			parts = append(parts, fmt.Sprintf("sidecar %q stopped at shutdown (exit %d)", s.Name, *s.ExitCode))
 		case s.failing:
-			parts = append(parts, fmt.Sprintf("sidecar %q %s", s.Name, failureWords(&s)))
+			parts = append(parts, failureClause(s))
 		case s.Restarts > 0:
-			parts = append(parts, fmt.Sprintf("sidecar %q restarted %s%s", s.Name, podstatus.TimesWords(s.Restarts), lastWords(&s)))
+			parts = append(parts, fmt.Sprintf("sidecar %q restarted %s%s", s.Name, podstatus.TimesWords(s.Restarts), lastWords(s)))
 		}
 	}
+	return parts
+}
+
+// appWords: the regular containers that fail, wait, run or have completed.
+func appWords(t *Timeline) []string {
 	var waiting, failed, running, done []string
-	for _, s := range apps {
+	for i := range t.Steps {
+		s := &t.Steps[i]
+		if s.Kind != classify.KindContainer {
+			continue
+		}
 		switch {
 		case s.failing:
-			failed = append(failed, fmt.Sprintf("%q %s", s.Name, failureWords(s)))
+			failed = append(failed, failureClause(s))
 		case s.State == StateWaiting && !s.ImagePulled && (s.Reason == "PodInitializing" || s.Reason == "ContainerCreating"):
 			waiting = append(waiting, fmt.Sprintf("image of %q", s.Name))
 		case s.State == StateWaiting || s.State == StatePending:
@@ -386,6 +412,7 @@ func startedVerdict(t *Timeline) string {
 			done = append(done, fmt.Sprintf("%q", s.Name))
 		}
 	}
+	var parts []string
 	if len(failed) > 0 {
 		parts = append(parts, strings.Join(failed, "; "))
 	}
@@ -398,12 +425,15 @@ func startedVerdict(t *Timeline) string {
 	if len(done) > 0 {
 		parts = append(parts, strings.Join(done, ", ")+" completed")
 	}
-	out := strings.Join(parts, "; ")
-	// When the pod is not (yet) running, lead with the status a user sees in kubectl get.
-	if t.Status != "Running" && t.Status != "Completed" && t.Status != "Succeeded" {
-		out = t.Status + ": " + out
+	return parts
+}
+
+// failureClause names a failing sidecar or container: `sidecar "x" CrashLoopBackOff, exit 1 (Error), 4 restarts`.
+func failureClause(s *Step) string {
+	if s.Kind == classify.KindSidecar {
+		return fmt.Sprintf("sidecar %q %s", s.Name, failureWords(s))
 	}
-	return out
+	return fmt.Sprintf("%q %s", s.Name, failureWords(s))
 }
 
 // failureWords: "CrashLoopBackOff, exit 1 (Error), 4 restarts".
