@@ -151,7 +151,7 @@ func readContainer(cc classify.Container, spec *corev1.Container, st *corev1.Con
 }
 
 // Find returns the named container or nil.
-func (p *Pod) Find(name string) *Container {
+func (p Pod) Find(name string) *Container {
 	for i := range p.Containers {
 		if p.Containers[i].Name == name {
 			return &p.Containers[i]
@@ -189,7 +189,7 @@ func (c *Container) HasRun() bool {
 // state says now: a native sidecar that crashes after the pod initialised is
 // restarted on its own and the kubelet does not re-run the init containers.
 // A pod without status, or not scheduled yet, has no blocking step.
-func (p *Pod) Blocker() *Container {
+func (p Pod) Blocker() *Container {
 	if !p.HasStatus || p.Unscheduled {
 		return nil
 	}
@@ -207,7 +207,7 @@ func (p *Pod) Blocker() *Container {
 
 // Passed tells whether the i-th container has let the init sequence go on:
 // by its own state, or because a container after it has run.
-func (p *Pod) Passed(i int) bool {
+func (p Pod) Passed(i int) bool {
 	if p.Containers[i].LetsNextRun() {
 		return true
 	}
@@ -236,7 +236,7 @@ func (c *Container) Failing() bool {
 // AppsFinished tells whether the pod's regular containers have all
 // finished (or the pod has ended), after which the kubelet stops the native
 // sidecars with SIGTERM, then SIGKILL (KEP-753).
-func (p *Pod) AppsFinished() bool {
+func (p Pod) AppsFinished() bool {
 	if p.Phase == corev1.PodSucceeded || p.Phase == corev1.PodFailed {
 		return true
 	}
