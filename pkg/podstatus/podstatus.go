@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
 )
 
 // Summary holds the columns kubectl prints for a pod.
@@ -129,7 +130,7 @@ func (s Summary) RestartsString(now time.Time) string {
 	if s.Restarts == 0 || s.LastRestartAt.IsZero() {
 		return fmt.Sprintf("%d", s.Restarts)
 	}
-	return fmt.Sprintf("%d (%s ago)", s.Restarts, HumanDuration(now.Sub(s.LastRestartAt)))
+	return fmt.Sprintf("%d (%s ago)", s.Restarts, duration.HumanDuration(now.Sub(s.LastRestartAt)))
 }
 
 func terminatedReason(t *corev1.ContainerStateTerminated) string {
@@ -157,28 +158,4 @@ func conditionTrue(pod *corev1.Pod, t corev1.PodConditionType) bool {
 		}
 	}
 	return false
-}
-
-// HumanDuration prints a duration the short way kubectl does ("4m", "2d").
-func HumanDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < 2*time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < 10*time.Minute:
-		m, sec := int(d.Minutes()), int(d.Seconds())%60
-		if sec == 0 {
-			return fmt.Sprintf("%dm", m)
-		}
-		return fmt.Sprintf("%dm%ds", m, sec)
-	case d < 3*time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	case d < 8*24*time.Hour:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	default:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
 }

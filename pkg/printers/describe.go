@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
+	"k8s.io/apimachinery/pkg/util/duration"
+
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
 )
 
@@ -50,7 +51,7 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 			head = append(head, "node "+s(p.Node))
 		}
 		if p.StartedAt != nil && !o.Now.IsZero() {
-			head = append(head, "age "+podstatus.HumanDuration(o.Now.Sub(*p.StartedAt)))
+			head = append(head, "age "+duration.HumanDuration(o.Now.Sub(*p.StartedAt)))
 		}
 	} else {
 		head = append(head, "no status (manifest)")
@@ -134,7 +135,7 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 		for _, e := range p.Events {
 			age := "<unknown>"
 			if e.LastSeen != nil && !o.Now.IsZero() {
-				age = podstatus.HumanDuration(o.Now.Sub(*e.LastSeen))
+				age = duration.HumanDuration(o.Now.Sub(*e.LastSeen))
 			}
 			count := ""
 			if e.Count > 1 {
