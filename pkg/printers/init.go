@@ -87,14 +87,7 @@ func PrintInitTimelines(w io.Writer, format string, tls []inittimeline.Timeline,
 // InitHeader writes the title and the verdict of a pod.
 func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 	c := o.Color
-	title := t.Name
-	if t.Namespace != "" {
-		title = t.Namespace + "/" + t.Name
-	}
-	head := []string{c.Paint("Pod "+Sanitize(title), bold)}
-	if t.Source != "" {
-		head = append(head, "("+Sanitize(t.Source)+")")
-	}
+	head := podTitle(c, t.Namespace, t.Name, t.Source)
 	if t.HasStatus {
 		head = append(head, c.Paint(Sanitize(t.Status), statusColor(t.Status)...), t.Ready+" ready")
 		if t.StartedAt != nil {
