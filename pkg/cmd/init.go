@@ -153,7 +153,11 @@ func (o *InitOptions) Run(cmd *cobra.Command) error {
 	now := o.now()
 	tls := make([]inittimeline.Timeline, 0, len(targets))
 	for _, t := range targets {
-		tl := inittimeline.Build(t.Pod, classify.Classify(t.Pod, o.rules), now)
+		cls := classify.Classify(t.Pod, o.rules)
+		tl := inittimeline.Build(t.Pod, cls, now)
+		if o.Targets.FromFiles() {
+			tl = inittimeline.BuildSaved(t.Pod, cls, now)
+		}
 		tl.Source = t.Source
 		tls = append(tls, tl)
 	}

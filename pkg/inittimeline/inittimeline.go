@@ -101,6 +101,23 @@ type Timeline struct {
 	Steps   []Step `json:"steps"`
 	// Now is the instant ongoing durations were measured at.
 	Now time.Time `json:"now"`
+	// NowFromManifest: the pod was read from a file and Now is the newest
+	// time its status records, not the clock.
+	NowFromManifest bool `json:"nowFromManifest,omitempty"`
+}
+
+// BuildSaved makes the timeline of a pod saved to a file. What was running
+// when it was saved is measured up to the newest time its status records:
+// measured to the clock, a pod saved a year ago would show its init step
+// running for 8760h. Without any time in the status, clock is used.
+func BuildSaved(pod *corev1.Pod, cls classify.Result, clock time.Time) Timeline {
+	newest := podmodel.NewestTime(pod)
+	if newest.IsZero() {
+		return Build(pod, cls, clock)
+	}
+	t := Build(pod, cls, newest)
+	t.NowFromManifest = true
+	return t
 }
 
 // Build makes the timeline of one pod at the instant now.

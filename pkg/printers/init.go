@@ -98,6 +98,9 @@ func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 	}
 	fmt.Fprintln(w, strings.Join(head, "   "))
 	fmt.Fprintln(w, Sanitize(t.Verdict))
+	if t.NowFromManifest {
+		fmt.Fprintf(w, "times measured up to %s, the newest time in the manifest\n", t.Now.UTC().Format(time.RFC3339))
+	}
 }
 
 func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
