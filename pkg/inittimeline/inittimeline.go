@@ -8,6 +8,7 @@ package inittimeline
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,23 +124,9 @@ func BuildSaved(pod *corev1.Pod, cls classify.Result, clock time.Time) Timeline 
 // Build makes the timeline of one pod at the instant now.
 func Build(pod *corev1.Pod, cls classify.Result, now time.Time) Timeline {
 	m := podmodel.Build(pod, cls)
-	sum := podstatus.Summarize(pod)
-	t := Timeline{
-		Namespace: pod.Namespace,
-		Name:      pod.Name,
-		Phase:     string(pod.Status.Phase),
-		Ready:     sum.Ready(),
-		HasStatus: m.HasStatus,
-		InitSteps: m.InitSteps,
-		Now:       now.UTC(),
-	}
-	if t.HasStatus {
-		t.Status = sum.Status
-	}
-	switch {
-	case pod.Status.StartTime != nil:
-		t.StartedAt = timePtr(pod.Status.StartTime.Time)
-	case t.HasStatus && !pod.CreationTimestamp.IsZero():
+	t := Timeline{Namespace: m.Namespace, Name: m.Name, Status: m.Status, Phase: string(m.Phase), Ready: m.Ready,
+		HasStatus: m.HasStatus, InitSteps: m.InitSteps, Now: now.UTC(), StartedAt: m.StartTime}
+	if t.StartedAt == nil && t.HasStatus && !pod.CreationTimestamp.IsZero() {
 		t.StartedAt = timePtr(pod.CreationTimestamp.Time)
 	}
 	appOrder := len(pod.Spec.InitContainers) + 1
@@ -283,7 +270,7 @@ func verdict(m *podmodel.Pod, t *Timeline) string {
 				s.State = StatePending
 			}
 		}
-		return blockedVerdict(t, b)
+		return blockedVerdict(t, b, m.StepsAfter(c))
 	}
 	return startedVerdict(t)
 }
@@ -309,20 +296,17 @@ func manifestVerdict(t *Timeline) string {
 	return fmt.Sprintf("no status (manifest): %s run one at a time, %s", podstatus.Plural(t.InitSteps, "init step", "init steps"), start)
 }
 
-func blockedVerdict(t *Timeline, b *Step) string {
-	var waiting []string
-	for _, s := range t.Steps {
-		if s.IsInit() && s.Order > b.Order {
-			waiting = append(waiting, fmt.Sprintf("%q", s.Name))
-		}
-	}
+func blockedVerdict(t *Timeline, b *Step, after []string) string {
 	rest := "the app containers have not started"
-	switch len(waiting) {
+	for i, name := range after {
+		after[i] = strconv.Quote(name)
+	}
+	switch len(after) {
 	case 0:
 	case 1:
-		rest = waiting[0] + " has not run"
+		rest = after[0] + " has not run"
 	default:
-		rest = strings.Join(waiting, ", ") + " have not run"
+		rest = strings.Join(after, ", ") + " have not run"
 	}
 	out := fmt.Sprintf("at %s: %s; %s", t.StepLabel(b), blockerWords(b), rest)
 	if b.failing {

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
 // State is the container's state as the kubelet reports it.
@@ -75,10 +76,18 @@ type Container struct {
 // Pod is a pod's containers in start order: init containers and native
 // sidecars by order, then regular containers, then ephemeral ones.
 type Pod struct {
+	Namespace string
+	Name      string
 	// HasStatus tells a pod read from a cluster (or a manifest with a status
 	// block) from a bare spec or template.
 	HasStatus bool
 	Phase     corev1.PodPhase
+	// Status, Ready and Restarts are the columns of kubectl get pod; Status is empty without a status.
+	Status   string
+	Ready    string
+	Restarts int
+	// StartTime is status.startTime.
+	StartTime *time.Time
 	// NotScheduled is the scheduler's reason and message while the pod waits for a node.
 	NotScheduled string
 	// Unscheduled is true while the scheduler has not placed the pod.
@@ -90,7 +99,15 @@ type Pod struct {
 
 // Build reads the state of every classified container of the pod.
 func Build(pod *corev1.Pod, cls classify.Result) Pod {
-	p := Pod{HasStatus: HasStatus(pod), Phase: pod.Status.Phase}
+	sum := podstatus.Summarize(pod)
+	p := Pod{Namespace: pod.Namespace, Name: pod.Name, HasStatus: HasStatus(pod), Phase: pod.Status.Phase,
+		Ready: sum.Ready(), Restarts: sum.Restarts}
+	if p.HasStatus {
+		p.Status = sum.Status
+	}
+	if pod.Status.StartTime != nil {
+		p.StartTime = timePtr(pod.Status.StartTime.Time)
+	}
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
 			p.Unscheduled = true
@@ -203,6 +220,17 @@ func (p Pod) Blocker() *Container {
 		}
 	}
 	return nil
+}
+
+// StepsAfter names the init steps after c, in order: those a blocking c holds back.
+func (p Pod) StepsAfter(c *Container) []string {
+	var out []string
+	for i := range p.Containers {
+		if later := &p.Containers[i]; later.IsInit() && later.Order > c.Order {
+			out = append(out, later.Name)
+		}
+	}
+	return out
 }
 
 // Passed tells whether the i-th container has let the init sequence go on:

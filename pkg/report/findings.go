@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -49,15 +50,9 @@ func findings(pod *corev1.Pod, m *podmodel.Pod, warnings []string) []Finding {
 
 // blockerFinding says which init step holds the pod back and why.
 func blockerFinding(m *podmodel.Pod, c *podmodel.Container) Finding {
-	var waiting []string
-	for _, later := range m.Containers {
-		if later.IsInit() && later.Order > c.Order {
-			waiting = append(waiting, fmt.Sprintf("%q", later.Name))
-		}
-	}
 	blocked := "the app containers"
-	if len(waiting) > 0 {
-		blocked = strings.Join(waiting, ", ") + " and the app containers"
+	if after := m.StepsAfter(c); len(after) > 0 {
+		blocked = quoted(after) + " and the app containers"
 	}
 	step := fmt.Sprintf("%s %q (%d/%d)", c.Kind, c.Name, c.Order, m.InitSteps)
 	f := func(sev, format string, args ...any) Finding {
@@ -90,6 +85,15 @@ func describeFailure(c *podmodel.Container) string {
 	}
 	parts = append(parts, podstatus.Plural(int(c.Restarts), "restart", "restarts"))
 	return strings.Join(parts, ", ")
+}
+
+// quoted: `"a", "b"`.
+func quoted(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strconv.Quote(n)
+	}
+	return strings.Join(out, ", ")
 }
 
 func withMessage(reason, msg string) string {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podmodel"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
 // Pod is the report of one pod. Its JSON form is the documented schema of
@@ -112,24 +111,11 @@ const (
 func Build(pod *corev1.Pod, events []corev1.Event, rules classify.Rules) Pod {
 	cls := classify.Classify(pod, rules)
 	model := podmodel.Build(pod, cls)
-	sum := podstatus.Summarize(pod)
-	r := Pod{
-		Namespace: pod.Namespace,
-		Name:      pod.Name,
-		Node:      pod.Spec.NodeName,
-		Phase:     string(pod.Status.Phase),
-		HasStatus: model.HasStatus,
-		Main:      cls.Main,
-		Volumes:   volumes(pod),
-		Events:    convertEvents(events),
-	}
+	r := Pod{Namespace: model.Namespace, Name: model.Name, Node: pod.Spec.NodeName, Phase: string(model.Phase),
+		Status: model.Status, Ready: model.Ready, Restarts: model.Restarts, HasStatus: model.HasStatus,
+		Main: cls.Main, Volumes: volumes(pod), Events: convertEvents(events)}
 	if r.HasStatus {
-		r.Status, r.Ready, r.Restarts = sum.Status, sum.Ready(), sum.Restarts
-		if pod.Status.StartTime != nil {
-			r.StartedAt = timePtr(pod.Status.StartTime.Time)
-		}
-	} else {
-		r.Ready = sum.Ready()
+		r.StartedAt = model.StartTime
 	}
 	for i := range model.Containers {
 		r.Containers = append(r.Containers, containerView(&model.Containers[i]))
