@@ -325,6 +325,9 @@ func blockedVerdict(t *Timeline, b *Step, after []string) string {
 func blockerWords(b *Step) string {
 	switch {
 	case b.State == StateRunning && b.Kind == classify.KindSidecar:
+		if b.DurationSeconds == nil {
+			return "running for an unknown time, waiting for its startup probe"
+		}
 		return "running " + durationWords(b) + ", waiting for its startup probe"
 	case b.State == StateRunning:
 		return "running for " + durationWords(b)
@@ -480,9 +483,10 @@ func orWords(s, fallback string) string {
 	return s
 }
 
+// durationWords: "4.2s", or "an unknown time" when the status gives no start.
 func durationWords(s *Step) string {
 	if s.DurationSeconds == nil {
-		return "for an unknown time"
+		return "an unknown time"
 	}
 	return FormatSeconds(*s.DurationSeconds)
 }
