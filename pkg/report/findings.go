@@ -39,11 +39,12 @@ func findings(pod *corev1.Pod, m *podmodel.Pod, warnings []string) []Finding {
 		out = append(out, Finding{Severity: SeverityWarning,
 			Message: strings.TrimSpace("pod is not scheduled: " + m.NotScheduled)})
 	}
-	if b := m.Blocker(); b != nil {
+	b := m.Blocker()
+	if b != nil {
 		out = append(out, blockerFinding(m, b))
 	}
 	for i := range m.Containers {
-		out = append(out, containerFindings(&m.Containers[i])...)
+		out = append(out, containerFindings(&m.Containers[i], &m.Containers[i] == b)...)
 	}
 	return out
 }
@@ -115,7 +116,7 @@ func stateWords(c *podmodel.Container) string {
 	return string(c.State)
 }
 
-func containerFindings(c *podmodel.Container) []Finding {
+func containerFindings(c *podmodel.Container, blocker bool) []Finding {
 	if c.Status == nil {
 		return nil
 	}
@@ -138,8 +139,8 @@ func containerFindings(c *podmodel.Container) []Finding {
 		}
 		out = append(out, f(SeverityError, "%s %s OOMKilled: it used more memory than allowed%s; %s", name, when, limit, podstatus.Plural(int(c.Restarts), "restart", "restarts")))
 	}
-	// Init containers' failures are reported once, as the blocker.
-	if c.Kind == classify.KindInit {
+	// Init steps' failures are reported once, as the blocker.
+	if c.Kind == classify.KindInit || blocker {
 		return out
 	}
 	switch {
