@@ -36,20 +36,29 @@ func Describe(w io.Writer, pods []report.Pod, o DescribeOptions) error {
 	return nil
 }
 
+// describeOne writes one pod's section: a head line, the containers, why
+// they have their roles, the shared volumes, findings and events.
 func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
-	c := o.Color
-	s := Sanitize
-	title := p.Name
-	if p.Namespace != "" {
-		title = p.Namespace + "/" + p.Name
+	describeHead(w, p, o)
+	fmt.Fprintln(w)
+	if err := containerTable(w, p, o.Color, o.Width); err != nil {
+		return err
 	}
-	// What the pod is, then where it runs and how old it is: the two
-	// lines the title breaks into when it does not fit.
-	what := []string{c.Paint("Pod "+s(title), bold)}
+	roleReasons(w, p, o.Width)
+	sharedVolumes(w, p, o.Width)
+	findingLines(w, p, o.Color, o.Width)
+	if p.HasStatus && !o.NoEvents {
+		return eventTable(w, p, o.Now, o.Width)
+	}
+	return nil
+}
+
+// describeHead: "Pod ns/name   Running   2/2 ready   0 restarts   node n   age 5m   main web";
+// when it does not fit, what the pod is, then where it runs and how old it is.
+func describeHead(w io.Writer, p *report.Pod, o DescribeOptions) {
+	c, s := o.Color, Sanitize
+	what := podTitle(c, p.Namespace, p.Name, p.Source)
 	var where []string
-	if p.Source != "" {
-		what = append(what, "("+s(p.Source)+")")
-	}
 	if p.HasStatus {
 		what = append(what, c.Paint(s(p.Status), statusColor(p.Status)...), p.Ready+" ready", restarts(p.Restarts))
 		if p.Node != "" {
@@ -70,8 +79,10 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 	WriteFields(w, o.Width, "   ", oneLine,
 		[][]string{append(what[:len(what):len(what)], main), where},
 		[][]string{what, append([]string{main}, where...)})
-	fmt.Fprintln(w)
+}
 
+func containerTable(w io.Writer, p *report.Pod, c Painter, width int) error {
+	s := Sanitize
 	rows := make([][]string, 0, len(p.Containers))
 	for _, ct := range p.Containers {
 		order := "-"
@@ -91,19 +102,22 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 			portsCell(ct.Ports),
 		})
 	}
-	if err := WriteTable(w, o.Width, "", containerColumns, rows); err != nil {
-		return err
-	}
+	return WriteTable(w, width, "", containerColumns, rows)
+}
 
+func roleReasons(w io.Writer, p *report.Pod, termWidth int) {
 	fmt.Fprintln(w, "\nWhy these roles:")
 	width := 0
 	for _, ct := range p.Containers {
-		width = max(width, len(s(ct.Name)))
+		width = max(width, len(Sanitize(ct.Name)))
 	}
 	for _, ct := range p.Containers {
-		WriteHanging(w, o.Width, fmt.Sprintf("  %-*s  ", width, s(ct.Name)), s(strings.Join(ct.Reasons, "; ")))
+		WriteHanging(w, termWidth, fmt.Sprintf("  %-*s  ", width, Sanitize(ct.Name)), Sanitize(strings.Join(ct.Reasons, "; ")))
 	}
+}
 
+func sharedVolumes(w io.Writer, p *report.Pod, width int) {
+	s := Sanitize
 	fmt.Fprintln(w, "\nShared volumes:")
 	shared := 0
 	for _, v := range p.Volumes {
@@ -119,41 +133,56 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 			}
 			mounts = append(mounts, fmt.Sprintf("%s:%s%s", s(m.Container), s(m.Path), ro))
 		}
-		writeHangingFields(w, o.Width, fmt.Sprintf("  %s (%s)  ", s(v.Name), v.Type), mounts, "  ")
+		writeHangingFields(w, width, fmt.Sprintf("  %s (%s)  ", s(v.Name), v.Type), mounts, "  ")
 	}
 	if shared == 0 {
 		fmt.Fprintln(w, "  "+none)
 	}
+}
 
+func findingLines(w io.Writer, p *report.Pod, c Painter, width int) {
 	fmt.Fprintln(w, "\nFindings:")
 	if len(p.Findings) == 0 {
 		fmt.Fprintln(w, "  "+none)
 	}
 	for _, f := range p.Findings {
-		WriteHanging(w, o.Width, "  "+c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...)+"  ", s(f.Message))
+		WriteHanging(w, width, "  "+c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...)+"  ", Sanitize(f.Message))
 	}
+}
 
-	if p.HasStatus && !o.NoEvents {
-		fmt.Fprintln(w, "\nEvents:")
-		if len(p.Events) == 0 {
-			fmt.Fprintln(w, "  "+none)
-			return nil
-		}
-		rows = rows[:0]
-		for _, e := range p.Events {
-			age := "<unknown>"
-			if e.LastSeen != nil && !o.Now.IsZero() {
-				age = duration.HumanDuration(o.Now.Sub(*e.LastSeen))
-			}
-			count := ""
-			if e.Count > 1 {
-				count = fmt.Sprintf(" (x%d)", e.Count)
-			}
-			rows = append(rows, []string{s(e.Type), s(e.Reason), age + count, s(orNone(e.Container)), s(e.Message)})
-		}
-		return WriteTable(w, o.Width, "  ", eventColumns, rows)
+func eventTable(w io.Writer, p *report.Pod, now time.Time, width int) error {
+	s := Sanitize
+	fmt.Fprintln(w, "\nEvents:")
+	if len(p.Events) == 0 {
+		fmt.Fprintln(w, "  "+none)
+		return nil
 	}
-	return nil
+	rows := make([][]string, 0, len(p.Events))
+	for _, e := range p.Events {
+		age := "<unknown>"
+		if e.LastSeen != nil && !now.IsZero() {
+			age = duration.HumanDuration(now.Sub(*e.LastSeen))
+		}
+		count := ""
+		if e.Count > 1 {
+			count = fmt.Sprintf(" (x%d)", e.Count)
+		}
+		rows = append(rows, []string{s(e.Type), s(e.Reason), age + count, s(orNone(e.Container)), s(e.Message)})
+	}
+	return WriteTable(w, width, "  ", eventColumns, rows)
+}
+
+// podTitle: "Pod ns/name" and, for a pod built from a workload in a manifest, its source.
+func podTitle(c Painter, namespace, name, source string) []string {
+	title := name
+	if namespace != "" {
+		title = namespace + "/" + name
+	}
+	head := []string{c.Paint("Pod "+Sanitize(title), bold)}
+	if source != "" {
+		head = append(head, "("+Sanitize(source)+")")
+	}
+	return head
 }
 
 // containerColumns give way on a narrow terminal in this order: PORTS, the

@@ -86,15 +86,8 @@ func PrintInitTimelines(w io.Writer, format string, tls []inittimeline.Timeline,
 // InitHeader writes the title and the verdict of a pod.
 func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 	c := o.Color
-	title := t.Name
-	if t.Namespace != "" {
-		title = t.Namespace + "/" + t.Name
-	}
-	what := []string{c.Paint("Pod "+Sanitize(title), bold)}
+	what := podTitle(c, t.Namespace, t.Name, t.Source)
 	var when []string
-	if t.Source != "" {
-		what = append(what, "("+Sanitize(t.Source)+")")
-	}
 	if t.HasStatus {
 		what = append(what, c.Paint(Sanitize(t.Status), statusColor(t.Status)...), t.Ready+" ready")
 		if t.StartedAt != nil {
@@ -105,6 +98,9 @@ func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 	}
 	WriteFields(w, o.Width, "   ", append(what[:len(what):len(what)], when...), [][]string{what, when})
 	WriteWrapped(w, o.Width, Sanitize(t.Verdict))
+	if t.NowFromManifest {
+		WriteWrapped(w, o.Width, fmt.Sprintf("times measured up to %s, the newest time in the manifest", t.Now.UTC().Format(time.RFC3339)))
+	}
 }
 
 func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
