@@ -18,9 +18,16 @@ type Rule struct {
 	Names      []string `json:"names,omitempty"`
 	Images     []string `json:"images,omitempty"`
 	Annotation string   `json:"annotation,omitempty"`
+	// Proxy marks a helper that stands in front of the app or between it and
+	// the outside: a Service targeting it does not make it the app, and its
+	// forwarding to the app on localhost supports its role.
+	Proxy bool `json:"proxy,omitempty"`
 
 	names  []*regexp.Regexp
 	images []*regexp.Regexp
+	// builtin rules can be outweighed by strong wiring evidence; the user's own
+	// rules (--rules, the config file) cannot.
+	builtin bool
 }
 
 // Rules is an ordered rule table; the first match wins.
@@ -35,6 +42,9 @@ func BuiltinRules() Rules {
 	r, err := ParseRules(builtinRules)
 	if err != nil {
 		panic(fmt.Sprintf("embedded rules.yaml is invalid: %v", err))
+	}
+	for i := range r {
+		r[i].builtin = true
 	}
 	return r
 }
