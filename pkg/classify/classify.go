@@ -293,22 +293,23 @@ func narrowCandidates(pod *corev1.Pod, candidates []int, w *wiring, targets map[
 	if len(targeted) > 0 {
 		pool = targeted
 	}
-	var appLike, helperLike []int
+	var appLike []int
+	var why []string
 	for _, i := range pool {
-		if w.onlyMetricsPorts(pod.Spec.Containers[i].Name) {
-			helperLike = append(helperLike, i)
-		} else {
+		name := pod.Spec.Containers[i].Name
+		switch {
+		case w.onlyMetricsPorts(name):
+			why = append(why, name+" exposes only metrics ports")
+		case w.proxiesOut(name, pool, pod):
+			why = append(why, name+" is called on localhost and names hosts outside the pod")
+		default:
 			appLike = append(appLike, i)
 		}
 	}
-	if len(appLike) == 0 || len(helperLike) == 0 {
+	if len(appLike) == 0 || len(why) == 0 {
 		return pool, ""
 	}
-	names := make([]string, len(helperLike))
-	for k, i := range helperLike {
-		names[k] = pod.Spec.Containers[i].Name
-	}
-	return appLike, fmt.Sprintf(" by name or wiring (%s exposes only metrics ports)", strings.Join(names, ", "))
+	return appLike, fmt.Sprintf(" by name or wiring (%s)", strings.Join(why, "; "))
 }
 
 func portList(ports []corev1.ContainerPort) string {

@@ -138,6 +138,20 @@ func (w *wiring) listensLocally(name string) (listenPort, bool) {
 	return listenPort{}, false
 }
 
+// proxiesOut reports the shape of an ambassador: another of the containers
+// calls it on localhost, and it names hosts outside the pod.
+func (w *wiring) proxiesOut(name string, among []int, pod *corev1.Pod) bool {
+	if len(w.remotes[name]) == 0 {
+		return false
+	}
+	for _, i := range among {
+		if other := pod.Spec.Containers[i].Name; other != name && len(w.refsBetween(other, name)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // metricsClues lists the Prometheus conventions that point at a container.
 func (w *wiring) metricsClues(name string) []string {
 	var out []string
