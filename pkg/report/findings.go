@@ -63,6 +63,16 @@ func findings(pod *corev1.Pod, r *Pod, warnings []string) []Finding {
 	return out
 }
 
+// ambiguityFindings point at the containers whose role the evidence does not
+// settle: the pod's roles annotation is the way to say.
+func ambiguityFindings(amb []classify.Ambiguity) []Finding {
+	out := make([]Finding, 0, len(amb))
+	for _, a := range amb {
+		out = append(out, Finding{Severity: SeverityInfo, Container: a.Container, Message: "role is ambiguous: " + a.Message})
+	}
+	return out
+}
+
 // initFindings reports the init step that holds the pod back, if any: init
 // containers run one at a time, so the first unfinished one blocks the rest.
 func initFindings(r *Pod) []Finding {

@@ -116,7 +116,13 @@ const (
 
 // Build makes the report of one pod. Events may be nil (no cluster).
 func Build(pod *corev1.Pod, events []corev1.Event, rules classify.Rules) Pod {
-	cls := classify.Classify(pod, rules)
+	return BuildIn(pod, events, rules, classify.Context{})
+}
+
+// BuildIn is Build with what is known around the pod (its namespace's
+// Services), which the roles weigh too.
+func BuildIn(pod *corev1.Pod, events []corev1.Event, rules classify.Rules, cx classify.Context) Pod {
+	cls := classify.ClassifyIn(pod, rules, cx)
 	sum := podstatus.Summarize(pod)
 	r := Pod{
 		Namespace: pod.Namespace,
@@ -142,6 +148,7 @@ func Build(pod *corev1.Pod, events []corev1.Event, rules classify.Rules) Pod {
 		r.Containers = append(r.Containers, buildContainer(c, specs[c.Name], statuses[c.Name]))
 	}
 	r.Findings = findings(pod, &r, cls.Warnings)
+	r.Findings = append(r.Findings, ambiguityFindings(cls.Ambiguous)...)
 	return r
 }
 
