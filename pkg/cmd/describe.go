@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -100,23 +101,27 @@ func (o *DescribeOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	events := map[string][]corev1.Event{}
+	services := map[string][]corev1.Service{}
 	if !o.Targets.FromFiles() {
 		cs, err := o.Targets.NewClient()
 		if err != nil {
 			return err
 		}
+		client := &kube.Client{CS: cs}
 		pods := make([]corev1.Pod, len(targets))
 		for i, t := range targets {
 			pods[i] = *t.Pod
 		}
-		if events, err = (&kube.Client{CS: cs}).Events(ctx, pods); err != nil {
+		if events, err = client.Events(ctx, pods); err != nil {
 			// Events help but are not the pod: say so and go on.
 			fmt.Fprintf(o.ErrOut, "warning: events not shown: %v\n", err)
 		}
+		services = o.namespaceServices(ctx, client, pods)
 	}
 	reports := make([]report.Pod, 0, len(targets))
 	for _, t := range targets {
-		r := report.Build(t.Pod, events[string(t.Pod.UID)], o.rules)
+		cx := classify.Context{Services: services[t.Pod.Namespace]}
+		r := report.BuildIn(t.Pod, events[string(t.Pod.UID)], o.rules, cx)
 		r.Source = t.Source
 		reports = append(reports, r)
 	}
@@ -124,4 +129,22 @@ func (o *DescribeOptions) Run(cmd *cobra.Command) error {
 		return printers.PrintList(o.Out, o.Output, reports)
 	}
 	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(), NoEvents: o.Targets.FromFiles()})
+}
+
+// namespaceServices lists the Services of each namespace of the pods, one
+// list per namespace, for the roles to weigh. Like events they help but are
+// not the pod: a failure is a warning.
+func (o *DescribeOptions) namespaceServices(ctx context.Context, client *kube.Client, pods []corev1.Pod) map[string][]corev1.Service {
+	out := map[string][]corev1.Service{}
+	for _, p := range pods {
+		if _, done := out[p.Namespace]; done {
+			continue
+		}
+		list, err := client.Services(ctx, p.Namespace)
+		if err != nil {
+			fmt.Fprintf(o.ErrOut, "warning: roles weighed without Services of namespace %q: %v\n", p.Namespace, err)
+		}
+		out[p.Namespace] = list
+	}
+	return out
 }
