@@ -324,3 +324,27 @@ func TestRemoteHostsLeaveOutLookalikes(t *testing.T) {
 		assert.Contains(t, reasons(res, "helper"), "names hosts outside the pod", args)
 	}
 }
+
+// Odd pods get an answer, never a panic: no containers, only native
+// sidecars, a container calling its own port, a Service naming a port no
+// container has, a port number out of range.
+func TestWiringOddPods(t *testing.T) {
+	always := corev1.ContainerRestartPolicyAlways
+	native := ctr("proxy", "registry.corp/x/p:1", 7000)
+	native.RestartPolicy = &always
+	self := withArgs(ctr("orders", "x/orders", 8080), "--self=http://localhost:8080", "--bad=localhost:99999")
+	svc := service("s", map[string]string{"a": "b"}, corev1.ServicePort{Port: 80, TargetPort: intstr.FromString("nope"), Protocol: corev1.ProtocolTCP})
+	for name, p := range map[string]*corev1.Pod{
+		"empty":         pod(nil, nil),
+		"only native":   pod(nil, []corev1.Container{native}),
+		"self call":     pod(nil, nil, self),
+		"native + self": pod(nil, []corev1.Container{native}, self),
+	} {
+		p.Labels = map[string]string{"a": "b"}
+		res := classify.ClassifyIn(p, classify.BuiltinRules(), classify.Context{Services: []corev1.Service{svc}})
+		for _, c := range res.Containers {
+			assert.NotEmpty(t, c.Role, "%s: %s", name, c.Name)
+			assert.NotEmpty(t, c.Reasons, "%s: %s", name, c.Name)
+		}
+	}
+}
