@@ -73,6 +73,7 @@ type Result struct {
 type Ambiguity struct {
 	Container string
 	Message   string
+	aboutMain bool // the main container was guessed
 }
 
 // Find returns the named container or nil.
@@ -125,8 +126,11 @@ func ClassifyIn(pod *corev1.Pod, rules Rules, cx Context) Result {
 		res.Containers = append(res.Containers, cc)
 	}
 
-	regular, mainIdx := classifyRegular(pod, rules, w, targets, matched)
+	regular, mainIdx, guess := classifyRegular(pod, rules, w, targets, matched)
 	res.Containers = append(res.Containers, regular...)
+	if guess != "" {
+		res.Ambiguous = append(res.Ambiguous, Ambiguity{Container: regular[mainIdx].Name, Message: guess, aboutMain: true})
+	}
 	mainName := ""
 	if mainIdx >= 0 {
 		mainName = regular[mainIdx].Name
@@ -165,9 +169,13 @@ func ClassifyIn(pod *corev1.Pod, rules Rules, cx Context) Result {
 		}
 	}
 	// The annotation settles what the evidence could not.
+	namesMain := false
+	for _, role := range overrides {
+		namesMain = namesMain || role == RoleMain
+	}
 	kept := res.Ambiguous[:0]
 	for _, a := range res.Ambiguous {
-		if _, ok := overrides[a.Container]; !ok {
+		if _, ok := overrides[a.Container]; !ok && !(a.aboutMain && namesMain) {
 			kept = append(kept, a)
 		}
 	}
@@ -204,7 +212,7 @@ type ruleMatch struct {
 
 // classifyRegular picks the main container among spec.containers and gives
 // the helpers named by a rule their rule; the others are weighed afterwards.
-func classifyRegular(pod *corev1.Pod, rules Rules, w *wiring, targets map[string][]serviceTarget, matched map[string]ruleMatch) ([]Container, int) {
+func classifyRegular(pod *corev1.Pod, rules Rules, w *wiring, targets map[string][]serviceTarget, matched map[string]ruleMatch) ([]Container, int, string) {
 	out := make([]Container, len(pod.Spec.Containers))
 	mainIdx := -1
 	defaultName := pod.Annotations[DefaultContainerAnnotation]
@@ -234,19 +242,22 @@ func classifyRegular(pod *corev1.Pod, rules Rules, w *wiring, targets map[string
 			out[i].Reasons = []string{why}
 		}
 	}
+	guess := ""
 	if mainIdx < 0 {
-		mainIdx, out = pickMain(pod, out, candidates, w, targets)
+		mainIdx, guess = pickMain(pod, out, candidates, w, targets)
 	} else {
 		out[mainIdx].Reasons = append(out[mainIdx].Reasons, targetReasons(targets[out[mainIdx].Name])...)
 	}
-	return out, mainIdx
+	return out, mainIdx, guess
 }
 
-func pickMain(pod *corev1.Pod, out []Container, candidates []int, w *wiring, targets map[string][]serviceTarget) (int, []Container) {
+// pickMain chooses the main container among the candidates, and says so
+// when the choice is a guess between look-alikes.
+func pickMain(pod *corev1.Pod, out []Container, candidates []int, w *wiring, targets map[string][]serviceTarget) (int, string) {
 	if len(out) == 0 {
-		return -1, out
+		return -1, ""
 	}
-	idx, why := 0, ""
+	idx, why, guess := 0, "", ""
 	pool, note := narrowCandidates(pod, candidates, w, targets)
 	switch {
 	case len(out) == 1:
@@ -268,6 +279,13 @@ func pickMain(pod *corev1.Pod, out []Container, candidates []int, w *wiring, tar
 			idx, why = withPorts[0], "only unrecognised container exposing ports"
 		} else {
 			idx, why = pool[0], "first of the unrecognised containers (weak hint)"
+			names := make([]string, len(pool))
+			for k, i := range pool {
+				names[k] = pod.Spec.Containers[i].Name
+			}
+			guess = fmt.Sprintf("the main container is a guess among %s: set annotation %s (or %s) to say which",
+				strings.Join(names, ", "), RolesAnnotation, DefaultContainerAnnotation)
+			why += "; ambiguous: " + guess
 		}
 	}
 	out[idx].Role = RoleMain
@@ -276,7 +294,7 @@ func pickMain(pod *corev1.Pod, out []Container, candidates []int, w *wiring, tar
 		out[idx].Reasons = append(out[idx].Reasons, "exposes port "+portList(ports))
 	}
 	out[idx].Reasons = append(out[idx].Reasons, targetReasons(targets[out[idx].Name])...)
-	return idx, out
+	return idx, guess
 }
 
 // narrowCandidates keeps, among the containers no rule names, those a Service

@@ -348,3 +348,22 @@ func TestWiringOddPods(t *testing.T) {
 		}
 	}
 }
+
+// Two look-alike containers: the main one is a guess, said as ambiguous with
+// a pointer to the annotation, which settles it.
+func TestGuessedMainIsAmbiguous(t *testing.T) {
+	build := func(ann map[string]string) *corev1.Pod {
+		return pod(ann, nil, ctr("a", "registry.corp/x/a:1", 8080), ctr("b", "registry.corp/x/b:1", 9090))
+	}
+	res := classify.Classify(build(nil), classify.BuiltinRules())
+	assert.Equal(t, "a", res.Main)
+	assert.Contains(t, reasons(res, "a"), "ambiguous: the main container is a guess among a, b")
+	require.Len(t, res.Ambiguous, 1)
+	assert.Equal(t, "a", res.Ambiguous[0].Container)
+
+	res = classify.Classify(build(map[string]string{classify.RolesAnnotation: "b=main,a=sidecar"}), classify.BuiltinRules())
+	assert.Equal(t, "b", res.Main)
+	assert.Empty(t, res.Ambiguous)
+	res = classify.Classify(build(map[string]string{classify.RolesAnnotation: "b=main"}), classify.BuiltinRules())
+	assert.Empty(t, res.Ambiguous)
+}
