@@ -75,7 +75,7 @@ func ParseRules(data []byte) (Rules, error) {
 }
 
 // ruleFields are the fields a rule may have; anything else is a typo.
-var ruleFields = []string{"label", "role", "names", "images", "annotation"}
+var ruleFields = []string{"label", "role", "names", "images", "annotation", "proxy"}
 
 // ruleLines returns the line of each rule, and refuses YAML that is not a
 // rule file with the line at fault (the strict JSON decoder has no lines).

@@ -367,3 +367,15 @@ func TestGuessedMainIsAmbiguous(t *testing.T) {
 	res = classify.Classify(build(map[string]string{classify.RolesAnnotation: "b=main"}), classify.BuiltinRules())
 	assert.Empty(t, res.Ambiguous)
 }
+
+// A user's rule can mark an in-house proxy: a Service on it keeps the app.
+func TestUserRuleCanMarkAProxy(t *testing.T) {
+	user, err := classify.ParseRules([]byte("rules: [{label: our gateway, role: ambassador, proxy: true, images: ['corp/gw']}]"))
+	require.NoError(t, err)
+	p := pod(nil, nil, named(ctr("gw", "registry.corp/gw:1", 8443), "https"), ctr("orders", "registry.corp/team/orders:1", 8080))
+	p.Namespace, p.Labels = "shop", map[string]string{"app": "orders"}
+	svc := service("orders", map[string]string{"app": "orders"}, corev1.ServicePort{Port: 443, TargetPort: intstr.FromString("https")})
+	res := classify.ClassifyIn(p, append(user, classify.BuiltinRules()...), classify.Context{Services: []corev1.Service{svc}})
+	assert.Equal(t, "orders", res.Main)
+	assert.Contains(t, reasons(res, "gw"), "but it is a known proxy (our gateway) in front of the app")
+}
