@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
 )
@@ -103,7 +104,6 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		client := &kube.Client{CS: cs}
 		pods := make([]corev1.Pod, len(targets))
 		for i, t := range targets {
 			pods[i] = *t.Pod

@@ -78,7 +78,7 @@ func TestDescribeByNameFetchesPodAndEventsOnly(t *testing.T) {
 	assert.Equal(t, []string{"get pods", "list events", "list services"}, verbs, "describe asks for the pod, its events and its namespace's Services, nothing else")
 }
 
-// The pod and its events come through one clientset, built once.
+// The pod, its events and its namespace's Services come through one clientset, built once.
 func TestDescribeBuildsOneClientPerRun(t *testing.T) {
 	cs := fake.NewClientset(seedPod(t, "task1-nx"))
 	built := 0
@@ -87,7 +87,7 @@ func TestDescribeBuildsOneClientPerRun(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, 1, built)
-	assert.Len(t, cs.Actions(), 2, "get pods, list events")
+	assert.Len(t, cs.Actions(), 3, "get pods, list events, list services")
 }
 
 func TestDescribeNotFound(t *testing.T) {
