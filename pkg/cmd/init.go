@@ -152,7 +152,11 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	now := o.now()
 	tls := make([]inittimeline.Timeline, 0, len(targets))
 	for _, t := range targets {
-		tl := inittimeline.Build(t.Pod, classify.Classify(t.Pod, o.rules), now)
+		cls := classify.Classify(t.Pod, o.rules)
+		tl := inittimeline.Build(t.Pod, cls, now)
+		if o.Targets.FromFiles() {
+			tl = inittimeline.BuildSaved(t.Pod, cls, now)
+		}
 		tl.Source = t.Source
 		tls = append(tls, tl)
 	}

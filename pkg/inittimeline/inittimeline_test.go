@@ -319,3 +319,21 @@ func TestChangesShowSkippedFailure(t *testing.T) {
 	}
 	assert.Equal(t, []string{`init 2/3 "migrate" running (restart 5)`, `status Init:CrashLoopBackOff -> Init:1/3`}, got)
 }
+
+// A status without start times (a running state with no startedAt) still reads as words.
+func TestUnknownDurations(t *testing.T) {
+	p := load(t, "init-crashloop")
+	p.Status.InitContainerStatuses[1] = corev1.ContainerStatus{Name: "migrate", ImageID: "x",
+		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}
+	tl := build(p, at("2026-03-02T11:02:00Z"))
+	assert.Equal(t, `at init 2/3 "migrate": running for an unknown time; "seed-data" has not run`, tl.Verdict)
+
+	done := p.DeepCopy()
+	done.Status.InitContainerStatuses[1].State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}
+	next := build(done, at("2026-03-02T11:02:00Z"))
+	var whats []string
+	for _, c := range inittimeline.Changes(&tl, &next) {
+		whats = append(whats, c.What)
+	}
+	assert.Contains(t, whats, "completed in an unknown time")
+}

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
+	"k8s.io/apimachinery/pkg/util/duration"
+
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
 )
 
@@ -33,24 +34,34 @@ func Describe(w io.Writer, pods []report.Pod, o DescribeOptions) error {
 	return nil
 }
 
+// describeOne writes one pod's section: a head line, the containers, why
+// they have their roles, the shared volumes, findings and events.
 func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
-	c := o.Color
-	s := Sanitize
-	title := p.Name
-	if p.Namespace != "" {
-		title = p.Namespace + "/" + p.Name
+	fmt.Fprintln(w, describeHead(p, o))
+	fmt.Fprintln(w)
+	if err := containerTable(w, p, o.Color); err != nil {
+		return err
 	}
-	head := []string{c.Paint("Pod "+s(title), bold)}
-	if p.Source != "" {
-		head = append(head, "("+s(p.Source)+")")
+	roleReasons(w, p)
+	sharedVolumes(w, p)
+	findingLines(w, p, o.Color)
+	if p.HasStatus && !o.NoEvents {
+		return eventTable(w, p, o.Now)
 	}
+	return nil
+}
+
+// describeHead: "Pod ns/name   Running   2/2 ready   0 restarts   node n   age 5m   main web".
+func describeHead(p *report.Pod, o DescribeOptions) string {
+	c, s := o.Color, Sanitize
+	head := podTitle(c, p.Namespace, p.Name, p.Source)
 	if p.HasStatus {
 		head = append(head, c.Paint(s(p.Status), statusColor(p.Status)...), p.Ready+" ready", restarts(p.Restarts))
 		if p.Node != "" {
 			head = append(head, "node "+s(p.Node))
 		}
 		if p.StartedAt != nil && !o.Now.IsZero() {
-			head = append(head, "age "+podstatus.HumanDuration(o.Now.Sub(*p.StartedAt)))
+			head = append(head, "age "+duration.HumanDuration(o.Now.Sub(*p.StartedAt)))
 		}
 	} else {
 		head = append(head, "no status (manifest)")
@@ -59,10 +70,11 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 	if p.Main != "" {
 		main = c.Paint(s(p.Main), RoleColor("main")...)
 	}
-	head = append(head, "main "+main)
-	fmt.Fprintln(w, strings.Join(head, "   "))
-	fmt.Fprintln(w)
+	return strings.Join(append(head, "main "+main), "   ")
+}
 
+func containerTable(w io.Writer, p *report.Pod, c Painter) error {
+	s := Sanitize
 	rows := make([][]string, 0, len(p.Containers))
 	for _, ct := range p.Containers {
 		order := "-"
@@ -82,19 +94,22 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 			portsCell(ct.Ports),
 		})
 	}
-	if err := writeTable(w, []string{"ORDER", "CONTAINER", "KIND", "ROLE", "IMAGE", "STATE", "EXIT", "RESTARTS", "READY", "PORTS"}, rows, ""); err != nil {
-		return err
-	}
+	return writeTable(w, []string{"ORDER", "CONTAINER", "KIND", "ROLE", "IMAGE", "STATE", "EXIT", "RESTARTS", "READY", "PORTS"}, rows, "")
+}
 
+func roleReasons(w io.Writer, p *report.Pod) {
 	fmt.Fprintln(w, "\nWhy these roles:")
 	width := 0
 	for _, ct := range p.Containers {
-		width = max(width, len(s(ct.Name)))
+		width = max(width, len(Sanitize(ct.Name)))
 	}
 	for _, ct := range p.Containers {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, s(ct.Name), s(strings.Join(ct.Reasons, "; ")))
+		fmt.Fprintf(w, "  %-*s  %s\n", width, Sanitize(ct.Name), Sanitize(strings.Join(ct.Reasons, "; ")))
 	}
+}
 
+func sharedVolumes(w io.Writer, p *report.Pod) {
+	s := Sanitize
 	fmt.Fprintln(w, "\nShared volumes:")
 	shared := 0
 	for _, v := range p.Volumes {
@@ -115,36 +130,51 @@ func describeOne(w io.Writer, p *report.Pod, o DescribeOptions) error {
 	if shared == 0 {
 		fmt.Fprintln(w, "  "+none)
 	}
+}
 
+func findingLines(w io.Writer, p *report.Pod, c Painter) {
 	fmt.Fprintln(w, "\nFindings:")
 	if len(p.Findings) == 0 {
 		fmt.Fprintln(w, "  "+none)
 	}
 	for _, f := range p.Findings {
-		fmt.Fprintf(w, "  %s  %s\n", c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...), s(f.Message))
+		fmt.Fprintf(w, "  %s  %s\n", c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...), Sanitize(f.Message))
 	}
+}
 
-	if p.HasStatus && !o.NoEvents {
-		fmt.Fprintln(w, "\nEvents:")
-		if len(p.Events) == 0 {
-			fmt.Fprintln(w, "  "+none)
-			return nil
-		}
-		rows = rows[:0]
-		for _, e := range p.Events {
-			age := "<unknown>"
-			if e.LastSeen != nil && !o.Now.IsZero() {
-				age = podstatus.HumanDuration(o.Now.Sub(*e.LastSeen))
-			}
-			count := ""
-			if e.Count > 1 {
-				count = fmt.Sprintf(" (x%d)", e.Count)
-			}
-			rows = append(rows, []string{s(e.Type), s(e.Reason), age + count, s(orNone(e.Container)), s(e.Message)})
-		}
-		return writeTable(w, []string{"TYPE", "REASON", "AGE", "CONTAINER", "MESSAGE"}, rows, "  ")
+func eventTable(w io.Writer, p *report.Pod, now time.Time) error {
+	s := Sanitize
+	fmt.Fprintln(w, "\nEvents:")
+	if len(p.Events) == 0 {
+		fmt.Fprintln(w, "  "+none)
+		return nil
 	}
-	return nil
+	rows := make([][]string, 0, len(p.Events))
+	for _, e := range p.Events {
+		age := "<unknown>"
+		if e.LastSeen != nil && !now.IsZero() {
+			age = duration.HumanDuration(now.Sub(*e.LastSeen))
+		}
+		count := ""
+		if e.Count > 1 {
+			count = fmt.Sprintf(" (x%d)", e.Count)
+		}
+		rows = append(rows, []string{s(e.Type), s(e.Reason), age + count, s(orNone(e.Container)), s(e.Message)})
+	}
+	return writeTable(w, []string{"TYPE", "REASON", "AGE", "CONTAINER", "MESSAGE"}, rows, "  ")
+}
+
+// podTitle: "Pod ns/name" and, for a pod built from a workload in a manifest, its source.
+func podTitle(c Painter, namespace, name, source string) []string {
+	title := name
+	if namespace != "" {
+		title = namespace + "/" + name
+	}
+	head := []string{c.Paint("Pod "+Sanitize(title), bold)}
+	if source != "" {
+		head = append(head, "("+Sanitize(source)+")")
+	}
+	return head
 }
 
 func statusColor(status string) []string {

@@ -87,14 +87,7 @@ func PrintInitTimelines(w io.Writer, format string, tls []inittimeline.Timeline,
 // InitHeader writes the title and the verdict of a pod.
 func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 	c := o.Color
-	title := t.Name
-	if t.Namespace != "" {
-		title = t.Namespace + "/" + t.Name
-	}
-	head := []string{c.Paint("Pod "+Sanitize(title), bold)}
-	if t.Source != "" {
-		head = append(head, "("+Sanitize(t.Source)+")")
-	}
+	head := podTitle(c, t.Namespace, t.Name, t.Source)
 	if t.HasStatus {
 		head = append(head, c.Paint(Sanitize(t.Status), statusColor(t.Status)...), t.Ready+" ready")
 		if t.StartedAt != nil {
@@ -105,6 +98,9 @@ func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 	}
 	fmt.Fprintln(w, strings.Join(head, "   "))
 	fmt.Fprintln(w, Sanitize(t.Verdict))
+	if t.NowFromManifest {
+		fmt.Fprintf(w, "times measured up to %s, the newest time in the manifest\n", t.Now.UTC().Format(time.RFC3339))
+	}
 }
 
 func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {

@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -148,4 +149,26 @@ func TestAmbiguousRoleFindingAndServices(t *testing.T) {
 	r = report.BuildIn(p, nil, classify.BuiltinRules(), classify.Context{Services: []corev1.Service{svc}})
 	assert.Equal(t, "orders", r.Main)
 	assert.Contains(t, r.Containers[1].Reasons, "Service orders targets its port 8080 (http)")
+}
+
+// A native sidecar that blocks the init sequence is reported once, as the blocker.
+func TestBlockingSidecarReportedOnce(t *testing.T) {
+	p := testutil.LoadPod(t, testutil.RepoRoot()+"/pkg/inittimeline/testdata/sidecar-oom-restarts.yaml")
+	no := false
+	st := &p.Status.InitContainerStatuses[0]
+	st.Started, st.Ready = &no, false
+	st.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
+	p.Status.InitContainerStatuses = p.Status.InitContainerStatuses[:1]
+	p.Status.ContainerStatuses[0].State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "PodInitializing"}}
+	p.Status.Phase = corev1.PodPending
+	p.Status.Conditions = nil
+	r := build(p)
+	var about []string
+	for _, f := range r.Findings {
+		if f.Container == "vault-agent" && !strings.Contains(f.Message, "was last OOMKilled") {
+			about = append(about, f.Message)
+		}
+	}
+	require.Len(t, about, 1, about)
+	assert.Contains(t, about[0], `sidecar "vault-agent" (1/2) is failing: CrashLoopBackOff, last exit 137 (OOMKilled), 4 restarts; it blocks "load-secrets" and the app containers`)
 }
