@@ -102,10 +102,9 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 		return err
 	}
 	events := map[string][]corev1.Event{}
-	services := map[string][]corev1.Service{}
+	var client *kube.Client
 	if !o.Targets.FromFiles() {
-		client, err := o.Targets.Client()
-		if err != nil {
+		if client, err = o.Targets.Client(); err != nil {
 			return err
 		}
 		pods := make([]corev1.Pod, len(targets))
@@ -116,13 +115,12 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 			// Events help but are not the pod: say so and go on.
 			fmt.Fprintf(o.ErrOut, "warning: events not shown: %v\n", err)
 		}
-		services = o.namespaceServices(ctx, client, pods)
 	}
+	services := newNamespaceServices(o.ErrOut, o.Targets.AllNamespaces)
 	reports := make([]report.Pod, 0, len(targets))
 	for _, t := range targets {
 		evs := events[string(t.Pod.UID)]
-		cx := classify.Context{Services: services[t.Pod.Namespace]}
-		r := report.BuildIn(t.Pod, evs, o.rules, cx)
+		r := report.BuildIn(t.Pod, evs, o.rules, services.of(ctx, client, "", t.Pod))
 		r.Source = t.Source
 		// The same catalogue as doctor: report's findings plus the spec checks, with their IDs.
 		r.Findings = checks.ToReport(checks.Run(&checks.Input{Pod: t.Pod, Report: &r, Rules: o.rules, Events: evs},
@@ -138,22 +136,4 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 	}
 	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(),
 		NoEvents: o.Targets.FromFiles(), Width: width})
-}
-
-// namespaceServices lists the Services of each namespace of the pods, one
-// list per namespace, for the roles to weigh. Like events they help but are
-// not the pod: a failure is a warning.
-func (o *DescribeOptions) namespaceServices(ctx context.Context, client *kube.Client, pods []corev1.Pod) map[string][]corev1.Service {
-	out := map[string][]corev1.Service{}
-	for _, p := range pods {
-		if _, done := out[p.Namespace]; done {
-			continue
-		}
-		list, err := client.Services(ctx, p.Namespace)
-		if err != nil {
-			fmt.Fprintf(o.ErrOut, "warning: roles weighed without Services of namespace %q: %v\n", p.Namespace, err)
-		}
-		out[p.Namespace] = list
-	}
-	return out
 }

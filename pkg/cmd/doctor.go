@@ -132,11 +132,12 @@ func contains(list []string, s string) bool {
 func (o *DoctorOptions) Run(ctx context.Context) error {
 	var res printers.DoctorResult
 	cache := newNamespaceCache(o.Scan.ChunkSize, o.Scan.Targets.AllNamespaces)
+	services := newNamespaceServices(o.ErrOut, o.Scan.Targets.AllNamespaces)
 	enabled := func(id string) bool { return !o.ignored[id] }
 	scanErrs, err := o.Scan.Scan(ctx, func(p Page) error {
 		for _, t := range p.Targets {
 			res.Pods++
-			r := report.Build(t.Pod, nil, o.rules)
+			r := report.BuildIn(t.Pod, nil, o.rules, services.of(ctx, p.Client, p.Context, t.Pod))
 			in := &checks.Input{Pod: t.Pod, Report: &r, Rules: o.rules}
 			if p.Client != nil {
 				cache.fill(ctx, p, in, enabled)

@@ -189,7 +189,8 @@ func TestDoctorClusterReferences(t *testing.T) {
 		require.Equal(t, "list", a.GetVerb(), "no GET per pod: %v", a)
 		lists[a.GetResource().Resource]++
 	}
-	assert.Equal(t, map[string]int{"pods": 1, "configmaps": 1, "secrets": 1, "serviceaccounts": 1}, lists)
+	assert.Equal(t, map[string]int{"pods": 1, "services": 1, "configmaps": 1, "secrets": 1, "serviceaccounts": 1}, lists,
+		"one list of each, Services for the roles included")
 
 	// The human view names the check once, then the pods.
 	out, _ = runDoctor(t, cs, nil, nil)
@@ -223,7 +224,7 @@ func TestDoctorAllNamespacesListsOncePerCluster(t *testing.T) {
 	for _, a := range cs.Actions() {
 		assert.Equal(t, "", a.GetNamespace(), "%v", a)
 	}
-	assert.Len(t, cs.Actions(), 3, "pods, configmaps, serviceaccounts")
+	assert.Len(t, cs.Actions(), 4, "pods, services, configmaps, serviceaccounts")
 }
 
 // The README's doctor example finds what the README says.

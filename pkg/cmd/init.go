@@ -150,10 +150,17 @@ func (o *InitOptions) Run(ctx context.Context) error {
 		}
 		return o.watch(ctx, targets[0].Pod)
 	}
+	var client *kube.Client
+	if !o.Targets.FromFiles() {
+		if client, err = o.Targets.Client(); err != nil {
+			return err
+		}
+	}
+	services := newNamespaceServices(o.ErrOut, o.Targets.AllNamespaces)
 	now := o.now()
 	tls := make([]inittimeline.Timeline, 0, len(targets))
 	for _, t := range targets {
-		cls := classify.Classify(t.Pod, o.rules)
+		cls := classify.ClassifyIn(t.Pod, o.rules, services.of(ctx, client, "", t.Pod))
 		tl := inittimeline.Build(t.Pod, cls, now)
 		if o.Targets.FromFiles() {
 			tl = inittimeline.BuildSaved(t.Pod, cls, now)
@@ -192,7 +199,9 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 	if err != nil {
 		return err
 	}
-	prev := inittimeline.Build(pod, classify.Classify(pod, o.rules), o.now())
+	// The Services are read once: a watch follows the pod, not its namespace.
+	cx := newNamespaceServices(o.ErrOut, o.Targets.AllNamespaces).of(ctx, client, "", pod)
+	prev := inittimeline.Build(pod, classify.ClassifyIn(pod, o.rules, cx), o.now())
 	if err := o.printSnapshot(&prev); err != nil {
 		return err
 	}
@@ -203,7 +212,7 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 		fmt.Fprintln(o.Out)
 	}
 	onChange := func(p *corev1.Pod) (bool, error) {
-		cur := inittimeline.Build(p, classify.Classify(p, o.rules), o.now())
+		cur := inittimeline.Build(p, classify.ClassifyIn(p, o.rules, cx), o.now())
 		changes := inittimeline.Changes(&prev, &cur)
 		done := settled(p)
 		switch {

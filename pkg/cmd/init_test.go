@@ -179,9 +179,11 @@ func TestInitCommandWatch(t *testing.T) {
 	out, _, err := runInit(t, ctx, cs, story[0].Status.StartTime.Add(30*time.Second), story[0].Name, "--watch")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"100"}, rvs, "one watch, from the version read")
+	var verbs []string
 	for _, a := range cs.Fake.Actions() {
-		assert.Contains(t, []string{"get", "watch"}, a.GetVerb())
+		verbs = append(verbs, a.GetVerb()+" "+a.GetResource().Resource)
 	}
+	assert.Equal(t, []string{"get pods", "list services", "watch pods"}, verbs, "the Services are read once, not per change")
 	want := []string{
 		`at init 1/3 "wait-for-db": running for 29.0s; "migrate", "seed-data" have not run`,
 		`+4.0s     init 1/3 "wait-for-db"   completed in 3.0s`,

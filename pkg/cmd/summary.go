@@ -118,11 +118,12 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 	tally := summary.NewTally()
 	owners := newJobOwners(o.Scan.ChunkSize, o.Scan.Targets.AllNamespaces)
 	var rows []summary.Row
+	services := newNamespaceServices(o.ErrOut, o.Scan.Targets.AllNamespaces)
 	printed := 0
 	errs, err := o.Scan.Scan(ctx, func(p Page) error {
 		page := make([]summary.Row, 0, len(p.Targets))
 		for _, t := range p.Targets {
-			r := report.Build(t.Pod, nil, o.rules)
+			r := report.BuildIn(t.Pod, nil, o.rules, services.of(ctx, p.Client, p.Context, t.Pod))
 			findings := checks.Run(&checks.Input{Pod: t.Pod, Report: &r, Rules: o.rules}, checks.Shape, checks.Pattern, checks.Live)
 			restarts := fmt.Sprint(r.Restarts)
 			if r.HasStatus {
