@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -33,12 +34,14 @@ type DoctorOptions struct {
 	rules   classify.Rules
 	color   bool
 	ignored map[string]bool
+	// width is the terminal's width, 0 when the output is not a terminal.
+	width func(io.Writer) int
 	genericiooptions.IOStreams
 }
 
 // NewDoctorOptions returns the defaults.
 func NewDoctorOptions(streams genericiooptions.IOStreams) *DoctorOptions {
-	return &DoctorOptions{IOStreams: streams, FailOn: checks.Error, Color: "auto"}
+	return &DoctorOptions{IOStreams: streams, FailOn: checks.Error, Color: "auto", width: printers.TerminalWidth}
 }
 
 // NewCmdDoctor builds `doctor`.
@@ -69,11 +72,11 @@ The exit code makes it a CI step: 1 when a finding is at or above --fail-on (def
 	o.Scan.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding is at or above this severity: error, warning, info or none")
 	cmd.Flags().StringArrayVar(&o.Ignore, "ignore", nil, "Check ID to leave out (repeatable; see docs/checks.md)")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: grouped text)")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every line in full, whatever the terminal's width), json or yaml (default: grouped text)")
 	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", completeChoices(failOnLevels...))
 	_ = cmd.RegisterFlagCompletionFunc("ignore", completeChoices(checkIDs()...))
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("json", "yaml"))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
 	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
@@ -105,7 +108,7 @@ func (o *DoctorOptions) Complete(_ *cobra.Command, args []string) error {
 
 // Validate checks the flags.
 func (o *DoctorOptions) Validate() error {
-	if err := printers.ValidateOutput(o.Output); err != nil {
+	if err := printers.ValidateViewOutput(o.Output); err != nil {
 		return err
 	}
 	if !contains(failOnLevels, o.FailOn) {
@@ -168,13 +171,19 @@ func (o *DoctorOptions) Run(ctx context.Context) error {
 	if res.Findings == nil {
 		res.Findings = []checks.PodFinding{}
 	}
-	if o.Output != "" {
+	if printers.Structured(o.Output) {
 		sortFindings(res.Findings)
 		if err := printers.PrintObject(o.Out, o.Output, res); err != nil {
 			return err
 		}
-	} else if err := printers.Doctor(o.Out, res, printers.Painter{Enabled: o.color}); err != nil {
-		return err
+	} else {
+		width := 0
+		if o.Output != printers.FormatWide {
+			width = o.width(o.Out)
+		}
+		if err := printers.Doctor(o.Out, res, printers.Painter{Enabled: o.color}, width); err != nil {
+			return err
+		}
 	}
 	return o.exit(res)
 }

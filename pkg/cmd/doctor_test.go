@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,6 +36,7 @@ func runDoctor(t *testing.T, cs kubernetes.Interface, args []string, setup func(
 	o := NewDoctorOptions(streams)
 	o.getter = flags
 	o.Color = "never"
+	o.width = func(io.Writer) int { return 0 }
 	o.Scan.ChunkSize = 500
 	o.Scan.Targets.NewClient = func() (kubernetes.Interface, error) {
 		if cs == nil {

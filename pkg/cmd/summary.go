@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -32,12 +33,14 @@ type SummaryOptions struct {
 	rules  classify.Rules
 	color  bool
 	now    func() time.Time
+	// width is the terminal's width, 0 when the output is not a terminal.
+	width func(io.Writer) int
 	genericiooptions.IOStreams
 }
 
 // NewSummaryOptions returns the defaults.
 func NewSummaryOptions(streams genericiooptions.IOStreams) *SummaryOptions {
-	return &SummaryOptions{IOStreams: streams, Color: "auto", now: time.Now}
+	return &SummaryOptions{IOStreams: streams, Color: "auto", now: time.Now, width: printers.TerminalWidth}
 }
 
 // NewCmdSummary builds `summary`.
@@ -91,10 +94,8 @@ func (o *SummaryOptions) Complete(_ *cobra.Command, args []string) error {
 
 // Validate checks the flags.
 func (o *SummaryOptions) Validate() error {
-	if o.Output != "wide" {
-		if err := printers.ValidateOutput(o.Output); err != nil {
-			return fmt.Errorf("unknown output format %q: use -o wide, json or yaml", o.Output)
-		}
+	if err := printers.ValidateViewOutput(o.Output); err != nil {
+		return err
 	}
 	if o.By != "" && o.By != "workload" {
 		return fmt.Errorf("--by %q: only --by workload is supported", o.By)
@@ -112,9 +113,14 @@ type SummaryResult struct {
 // nothing needs every row first (one cluster, no folding, no -o json).
 func (o *SummaryOptions) Run(ctx context.Context) error {
 	now := o.now()
-	stream := (o.Output == "" || o.Output == "wide") && o.By == "" && !o.Scan.MultiCluster()
-	popts := printers.SummaryOptions{Wide: o.Output == "wide", Namespace: o.Scan.Targets.AllNamespaces,
-		Context: o.Scan.MultiCluster(), Header: true, Color: printers.Painter{Enabled: o.color}}
+	view := !printers.Structured(o.Output)
+	stream := view && o.By == "" && !o.Scan.MultiCluster()
+	width := 0
+	if o.Output != printers.FormatWide {
+		width = o.width(o.Out)
+	}
+	popts := printers.SummaryOptions{Wide: o.Output == printers.FormatWide, Namespace: o.Scan.Targets.AllNamespaces,
+		Context: o.Scan.MultiCluster(), Header: true, Color: printers.Painter{Enabled: o.color}, Width: width}
 	tally := summary.NewTally()
 	owners := newJobOwners(o.Scan.ChunkSize, o.Scan.Targets.AllNamespaces)
 	var rows []summary.Row
@@ -182,12 +188,12 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 			folded = kept
 		}
 		items = folded
-		if o.Output == "" || o.Output == "wide" {
+		if view {
 			if err := printers.WorkloadRows(o.Out, folded, popts); err != nil {
 				return err
 			}
 		}
-	} else if !stream && (o.Output == "" || o.Output == "wide") {
+	} else if !stream && view {
 		if err := printers.SummaryRows(o.Out, rows, popts); err != nil {
 			return err
 		}
@@ -208,7 +214,7 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 		if f.Pods == 0 {
 			fmt.Fprintln(o.ErrOut, noPodsMessage(o.Scan))
 		} else {
-			printers.SummaryFooter(o.Out, f, errs, popts.Color)
+			printers.SummaryFooter(o.Out, f, errs, popts.Color, width)
 		}
 	}
 	if len(errs) > 0 {

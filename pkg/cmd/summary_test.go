@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,6 +56,7 @@ func runSummary(t *testing.T, cs kubernetes.Interface, args []string, setup func
 	o := NewSummaryOptions(streams)
 	o.getter = flags
 	o.Color = "never"
+	o.width = func(io.Writer) int { return 0 }
 	o.Scan.ChunkSize = 500
 	o.now = func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
 	o.Scan.Targets.NewClient = func() (kubernetes.Interface, error) {

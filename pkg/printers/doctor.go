@@ -33,9 +33,14 @@ type DoctorResult struct {
 	Pods     int                 `json:"pods"`
 }
 
+// doctorColumns are a check's rows: the pod stays whole, its message wraps
+// under itself on a narrow terminal.
+var doctorColumns = []Column{{Header: "POD"}, {Header: "MESSAGE", Wrap: true}}
+
 // Doctor prints findings grouped by check, most severe first: the check's
-// title, why it matters and what to do once, then one line per pod.
-func Doctor(w io.Writer, res DoctorResult, c Painter) error {
+// title, why it matters and what to do once, then one line per pod. Lines
+// wrap at width with a hanging indent; width 0 (-o wide, a pipe) never wraps.
+func Doctor(w io.Writer, res DoctorResult, c Painter, width int) error {
 	s := Sanitize
 	type key struct{ id, severity string }
 	groups := map[key][]checks.PodFinding{}
@@ -70,14 +75,15 @@ func Doctor(w io.Writer, res DoctorResult, c Painter) error {
 		for _, f := range fs {
 			pods[podKey(f)] = true
 		}
-		fmt.Fprintf(w, "%s  %s  %s (%s)\n", c.Paint(fmt.Sprintf("%-7s", strings.ToUpper(k.severity)), severityColor(k.severity)...),
-			c.Paint(k.id, bold), ch.Title, podstatus.Plural(len(pods), "pod", "pods"))
-		fmt.Fprintf(w, "  why: %s\n  fix: %s\n", ch.Why, ch.Fix)
+		WriteHanging(w, width, c.Paint(fmt.Sprintf("%-7s", strings.ToUpper(k.severity)), severityColor(k.severity)...)+"  "+c.Paint(k.id, bold)+"  ",
+			fmt.Sprintf("%s (%s)", ch.Title, podstatus.Plural(len(pods), "pod", "pods")))
+		WriteHanging(w, width, "  why: ", ch.Why)
+		WriteHanging(w, width, "  fix: ", ch.Fix)
 		rows := make([][]string, 0, len(fs))
 		for _, f := range fs {
 			rows = append(rows, []string{s(podName(f, multi)), s(f.Message)})
 		}
-		if err := writeTable(w, nil, rows, "  "); err != nil {
+		if err := writeFitted(w, width, "  ", doctorColumns, rows, false); err != nil {
 			return err
 		}
 	}
@@ -92,14 +98,14 @@ func Doctor(w io.Writer, res DoctorResult, c Painter) error {
 		if sk.Context != "" && multi {
 			where = fmt.Sprintf("context %q %s", sk.Context, where)
 		}
-		fmt.Fprintf(w, "%s  %s skipped in %s: cannot list %s: %s\n", c.Paint("SKIPPED", yellow),
-			strings.Join(sk.Checks, ", "), s(where), sk.Resource, s(sk.Reason))
+		WriteHanging(w, width, c.Paint("SKIPPED", yellow)+"  ", fmt.Sprintf("%s skipped in %s: cannot list %s: %s",
+			strings.Join(sk.Checks, ", "), s(where), sk.Resource, s(sk.Reason)))
 	}
 	for _, e := range res.Errors {
-		fmt.Fprintf(w, "%s  context %q: %s\n", c.Paint("FAILED ", red), s(e.Context), s(e.Error))
+		WriteHanging(w, width, c.Paint("FAILED ", red)+"  ", fmt.Sprintf("context %q: %s", s(e.Context), s(e.Error)))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, doctorTotals(res))
+	WriteWrapped(w, width, doctorTotals(res))
 	return nil
 }
 

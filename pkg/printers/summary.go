@@ -17,16 +17,45 @@ type SummaryOptions struct {
 	Context   bool // the CONTEXT column (several clusters)
 	Header    bool // false for the later pages of a streamed table
 	Color     Painter
+	// Width is the terminal's width in columns; 0 prints every column in full (-o wide, a pipe).
+	Width int
+}
+
+// summaryColumns give way on a narrow terminal: RESTARTS keeps its count
+// alone (the findings say which container restarts), then STATUS, PATTERN
+// and FINDING lose their middle. CONTEXT, NAMESPACE, POD and READY stay
+// whole: they are what a row is found by. -o wide adds NODE and MESSAGE.
+func summaryColumns(o SummaryOptions) []Column {
+	cols := []Column{
+		{Header: "POD"},
+		{Header: "READY"},
+		{Header: "STATUS", Elide: true},
+		{Header: "RESTARTS", Short: restartCount, ShortAt: 1},
+		{Header: "PATTERN", Elide: true},
+		{Header: "FINDING", Elide: true},
+	}
+	if o.Wide {
+		cols = append(cols, Column{Header: "NODE"}, Column{Header: "MESSAGE", Wrap: true})
+	}
+	return prefixColumns(cols, o)
+}
+
+// workloadColumns give way as summaryColumns; FINDINGS, a list of painted
+// IDs, wraps between them rather than being cut.
+func workloadColumns(o SummaryOptions) []Column {
+	return prefixColumns([]Column{
+		{Header: "WORKLOAD"},
+		{Header: "PODS"},
+		{Header: "READY"},
+		{Header: "PATTERN", Elide: true},
+		{Header: "RESTARTS", Elide: true},
+		{Header: "FINDINGS", Wrap: true},
+	}, o)
 }
 
 // SummaryRows prints one row per pod, as `kubectl get pods` lays them out.
 func SummaryRows(w io.Writer, rows []summary.Row, o SummaryOptions) error {
 	s := Sanitize
-	header := []string{"POD", "READY", "STATUS", "RESTARTS", "PATTERN", "FINDING"}
-	if o.Wide {
-		header = append(header, "NODE", "MESSAGE")
-	}
-	header = prefixColumns(header, o)
 	out := make([][]string, 0, len(rows))
 	for i := range rows {
 		r := &rows[i]
@@ -52,16 +81,12 @@ func SummaryRows(w io.Writer, rows []summary.Row, o SummaryOptions) error {
 		}
 		out = append(out, prefixValues(row, r.Context, r.Namespace, o))
 	}
-	if !o.Header {
-		header = nil
-	}
-	return writeTable(w, header, out, "")
+	return writeFitted(w, o.Width, "", summaryColumns(o), out, o.Header)
 }
 
 // WorkloadRows prints one row per workload (summary --by workload).
 func WorkloadRows(w io.Writer, rows []summary.WorkloadRow, o SummaryOptions) error {
 	s := Sanitize
-	header := prefixColumns([]string{"WORKLOAD", "PODS", "READY", "PATTERN", "RESTARTS", "FINDINGS"}, o)
 	out := make([][]string, 0, len(rows))
 	for _, r := range rows {
 		var roles []string
@@ -81,7 +106,7 @@ func WorkloadRows(w io.Writer, rows []summary.WorkloadRow, o SummaryOptions) err
 			s(r.Pattern), noneIfEmpty(strings.Join(restarts, " ")), noneIfEmpty(strings.Join(findings, ", "))}
 		out = append(out, prefixValues(row, r.Context, r.Namespace, o))
 	}
-	return writeTable(w, header, out, "")
+	return WriteTable(w, o.Width, "", workloadColumns(o), out)
 }
 
 func noneIfEmpty(s string) string {
@@ -91,12 +116,12 @@ func noneIfEmpty(s string) string {
 	return s
 }
 
-func prefixColumns(cols []string, o SummaryOptions) []string {
+func prefixColumns(cols []Column, o SummaryOptions) []Column {
 	if o.Namespace {
-		cols = append([]string{"NAMESPACE"}, cols...)
+		cols = append([]Column{{Header: "NAMESPACE"}}, cols...)
 	}
 	if o.Context {
-		cols = append([]string{"CONTEXT"}, cols...)
+		cols = append([]Column{{Header: "CONTEXT"}}, cols...)
 	}
 	return cols
 }
@@ -111,8 +136,9 @@ func prefixValues(row []string, context, namespace string, o SummaryOptions) []s
 	return row
 }
 
-// SummaryFooter prints the counts under the table, and the clusters that failed.
-func SummaryFooter(w io.Writer, f summary.Footer, errs []ScanError, c Painter) {
+// SummaryFooter prints the counts under the table, and the clusters that
+// failed, wrapped at width (0: one line each) under their text.
+func SummaryFooter(w io.Writer, f summary.Footer, errs []ScanError, c Painter, width int) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%s\n", podstatus.Plural(f.Pods, "pod", "pods"))
 	counts := func(title string, list []summary.Count) {
@@ -128,12 +154,12 @@ func SummaryFooter(w io.Writer, f summary.Footer, errs []ScanError, c Painter) {
 			}
 			parts = append(parts, fmt.Sprintf("%d %s", n.Pods, Sanitize(n.Label)))
 		}
-		fmt.Fprintf(w, "%s: %s\n", title, strings.Join(parts, " · "))
+		writeHangingFields(w, width, title+": ", parts, " · ")
 	}
 	counts("Patterns", f.Patterns)
 	counts("Blocking init steps", f.Blockers)
 	counts("Restarting helpers", f.Restarting)
 	for _, e := range errs {
-		fmt.Fprintf(w, "%s  context %q: %s\n", c.Paint("FAILED", red), Sanitize(e.Context), Sanitize(e.Error))
+		WriteHanging(w, width, c.Paint("FAILED", red)+"  ", fmt.Sprintf("context %q: %s", Sanitize(e.Context), Sanitize(e.Error)))
 	}
 }

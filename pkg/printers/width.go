@@ -84,12 +84,21 @@ const (
 // width 0 (-o wide, not a terminal) prints every column in full. A view's
 // printer calls it with the width OutputWidth gave its command.
 func WriteTable(w io.Writer, width int, indent string, cols []Column, rows [][]string) error {
+	return writeFitted(w, width, indent, cols, rows, true)
+}
+
+// writeFitted is WriteTable, with or without the header row (a page of a
+// streamed table after the first; doctor's rows under their check).
+func writeFitted(w io.Writer, width int, indent string, cols []Column, rows [][]string, withHeader bool) error {
 	for i, r := range rows {
 		if len(r) != len(cols) {
 			return fmt.Errorf("table row %d has %d cells for %d columns", i+1, len(r), len(cols))
 		}
 	}
 	header, fitted, gap := fitTable(width, indent, cols, rows)
+	if !withHeader {
+		header = nil
+	}
 	return writeTableGap(w, header, fitted, indent, gap)
 }
 
