@@ -22,17 +22,18 @@ type SummaryOptions struct {
 }
 
 // summaryColumns give way on a narrow terminal: RESTARTS keeps its count
-// alone (the findings say which container restarts), then STATUS, PATTERN
-// and FINDING lose their middle. CONTEXT, NAMESPACE, POD and READY stay
-// whole: they are what a row is found by. -o wide adds NODE and MESSAGE.
+// alone, FINDING its check ID without the container, PATTERN its roles
+// without the helpers' names (describe has them); then STATUS, PATTERN and
+// FINDING lose their middle. CONTEXT, NAMESPACE, POD and READY stay whole:
+// they are what a row is found by. -o wide adds NODE and MESSAGE.
 func summaryColumns(o SummaryOptions) []Column {
 	cols := []Column{
 		{Header: "POD"},
 		{Header: "READY"},
 		{Header: "STATUS", Elide: true},
 		{Header: "RESTARTS", Short: restartCount, ShortAt: 1},
-		{Header: "PATTERN", Elide: true},
-		{Header: "FINDING", Elide: true},
+		{Header: "PATTERN", Short: withoutNames, ShortAt: 3, Elide: true},
+		{Header: "FINDING", Short: withoutNames, ShortAt: 2, Elide: true},
 	}
 	if o.Wide {
 		cols = append(cols, Column{Header: "NODE"}, Column{Header: "MESSAGE", Wrap: true})
@@ -47,7 +48,7 @@ func workloadColumns(o SummaryOptions) []Column {
 		{Header: "WORKLOAD"},
 		{Header: "PODS"},
 		{Header: "READY"},
-		{Header: "PATTERN", Elide: true},
+		{Header: "PATTERN", Short: withoutNames, ShortAt: 1, Elide: true},
 		{Header: "RESTARTS", Elide: true},
 		{Header: "FINDINGS", Wrap: true},
 	}, o)
@@ -107,6 +108,25 @@ func WorkloadRows(w io.Writer, rows []summary.WorkloadRow, o SummaryOptions) err
 		out = append(out, prefixValues(row, r.Context, r.Namespace, o))
 	}
 	return WriteTable(w, o.Width, "", workloadColumns(o), out)
+}
+
+// withoutNames leaves out the container names in parentheses of a PATTERN
+// or FINDING cell: "app + sidecar(istio-proxy)" is "app + sidecar",
+// "init-failing(init-index) +1" is "init-failing +1".
+func withoutNames(cell string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range cell {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func noneIfEmpty(s string) string {

@@ -229,7 +229,8 @@ func (t *fitting) elide(width int) {
 			}
 		}
 		if widest < 0 {
-			return
+			// Too wide even cut to the bone: cut as far as allowed anyway.
+			break
 		}
 		widths[widest]--
 		over--
