@@ -110,3 +110,13 @@ func TestSummaryRowsLaterPage(t *testing.T) {
 	assert.Len(t, strings.Split(strings.TrimRight(out.String(), "\n"), "\n"), 2)
 	assertFits(t, out.String(), 80)
 }
+
+// A painted last cell (FINDING) ends the line: no padding runs past the width.
+func TestSummaryPaintedFindingFits(t *testing.T) {
+	rows, _ := fixtureViews(t)
+	var out bytes.Buffer
+	require.NoError(t, printers.SummaryRows(&out, rows[:1], printers.SummaryOptions{Width: 100, Header: true, Color: printers.Painter{Enabled: true}}))
+	assert.Contains(t, out.String(), "\x1b[33m")
+	assertFits(t, out.String(), 100)
+	assert.NotContains(t, out.String(), " \x1b[0m\n")
+}

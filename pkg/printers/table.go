@@ -45,9 +45,22 @@ func writeTableGap(w io.Writer, header []string, rows [][]string, indent string,
 		return err
 	}
 	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
-		if _, err := io.WriteString(w, indent+strings.TrimRight(line, " ")+"\n"); err != nil {
+		if _, err := io.WriteString(w, indent+trimLine(line)+"\n"); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// trimLine drops the blanks at the end of a table line. tablewriter closes a
+// line that holds colour with a reset after the padding, which would keep
+// the padding of a painted last cell and run the line past the terminal.
+func trimLine(line string) string {
+	line = strings.TrimRight(line, " ")
+	if body, ok := strings.CutSuffix(line, reset); ok {
+		if trimmed := strings.TrimRight(body, " "); trimmed != body {
+			return trimmed + reset
+		}
+	}
+	return line
 }
