@@ -2,15 +2,12 @@ package kube
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/watch"
 )
 
 // LogOptions are kubectl logs' options for one container's stream.
@@ -163,141 +160,4 @@ func FindContainerStatus(pod *corev1.Pod, name string) *corev1.ContainerStatus {
 		}
 	}
 	return nil
-}
-
-// PodEvent is a change of a watched pod.
-type PodEvent struct {
-	Pod     *corev1.Pod
-	Deleted bool
-}
-
-// WatchPods sends the pods the query selects, and every change of them,
-// until ctx ends. Pods named by name are watched by name, TYPE/NAME and -l by
-// label selector. A broken watch is started again from the last version seen,
-// or listed again when that version is gone.
-func (c *Client) WatchPods(ctx context.Context, q Query, events chan<- PodEvent) error {
-	ns := q.Namespace
-	if q.AllNamespaces {
-		ns = metav1.NamespaceAll
-	}
-	type target struct{ ns, labels, fields string }
-	var targets []target
-	if q.Selector != "" || (q.AllNamespaces && len(q.Names) == 0) {
-		targets = append(targets, target{ns: ns, labels: q.Selector})
-	}
-	for _, arg := range q.Names {
-		ref, err := ParseRef(arg)
-		if err != nil {
-			return err
-		}
-		if ref.Type == "pod" {
-			targets = append(targets, target{ns: q.Namespace, fields: fields.OneTermEqualSelector("metadata.name", ref.Name).String()})
-			continue
-		}
-		sel, err := c.selectorOf(ctx, q.Namespace, ref)
-		if err != nil {
-			return explain(err, ref.Type, ref.Name, q.Namespace)
-		}
-		targets = append(targets, target{ns: q.Namespace, labels: sel})
-	}
-	errs := make(chan error, len(targets))
-	for _, t := range targets {
-		go func() {
-			errs <- c.watchPods(ctx, metav1.ListOptions{LabelSelector: t.labels, FieldSelector: t.fields}, t.ns, events)
-		}()
-	}
-	var first error
-	for range targets {
-		if err := <-errs; err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
-func (c *Client) watchPods(ctx context.Context, opts metav1.ListOptions, ns string, events chan<- PodEvent) error {
-	send := func(ev PodEvent) bool {
-		select {
-		case events <- ev:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	pause := func() bool {
-		select {
-		case <-time.After(time.Second):
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	for ctx.Err() == nil {
-		list, err := c.CS.CoreV1().Pods(ns).List(ctx, opts)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
-				return explain(err, "pods", "", ns)
-			}
-			if !pause() {
-				return nil
-			}
-			continue
-		}
-		for i := range list.Items {
-			if !send(PodEvent{Pod: &list.Items[i]}) {
-				return nil
-			}
-		}
-		rv := list.ResourceVersion
-		for ctx.Err() == nil {
-			wo := opts
-			wo.ResourceVersion, wo.AllowWatchBookmarks = rv, true
-			w, err := c.CS.CoreV1().Pods(ns).Watch(ctx, wo)
-			if err != nil {
-				break
-			}
-			gone := false
-			for ev := range w.ResultChan() {
-				switch ev.Type {
-				case watch.Added, watch.Modified, watch.Deleted:
-					pod, ok := ev.Object.(*corev1.Pod)
-					if !ok {
-						continue
-					}
-					rv = pod.ResourceVersion
-					if !send(PodEvent{Pod: pod, Deleted: ev.Type == watch.Deleted}) {
-						w.Stop()
-						return nil
-					}
-				case watch.Bookmark:
-					if m, err := metaAccessor(ev.Object); err == nil {
-						rv = m
-					}
-				case watch.Error:
-					gone = true
-				}
-				if gone {
-					break
-				}
-			}
-			w.Stop()
-			if gone {
-				break // the version is too old (410): list again
-			}
-		}
-		if !pause() {
-			return nil
-		}
-	}
-	return nil
-}
-
-func metaAccessor(obj any) (string, error) {
-	if o, ok := obj.(metav1.Object); ok {
-		return o.GetResourceVersion(), nil
-	}
-	return "", fmt.Errorf("bookmark without metadata: %T", obj)
 }
