@@ -25,6 +25,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 )
 
 // fakeLogs serves pods/log from a table keyed by "pod/container" (and
@@ -400,7 +401,7 @@ func TestLogsLongLines(t *testing.T) {
 	require.NoError(t, err)
 	lines := strings.Split(out, "\n")
 	require.Len(t, lines, 4)
-	assert.Equal(t, 1<<20-len(t1)-1+len(truncatedMark), len(lines[0]))
-	assert.True(t, strings.HasSuffix(lines[0], "xxx"+truncatedMark))
+	assert.Equal(t, 1<<20-len(t1)-1+len(printers.LogCutMark), len(lines[0]))
+	assert.True(t, strings.HasSuffix(lines[0], "xxx"+printers.LogCutMark))
 	assert.Equal(t, []string{"no newline at the end", "after", ""}, lines[1:])
 }

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
@@ -153,6 +154,16 @@ func (o *TargetOptions) Rules() (classify.Rules, error) {
 }
 
 func (o *TargetOptions) newClient() (kubernetes.Interface, error) {
+	cfg, err := o.restConfig()
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(cfg)
+}
+
+// restConfig is the kubeconfig's REST config, with the same checks and
+// messages for every command.
+func (o *TargetOptions) restConfig() (*rest.Config, error) {
 	// Without any kubeconfig client-go falls back to localhost:8080; say what is missing instead.
 	if o.configFlags.APIServer == nil || *o.configFlags.APIServer == "" {
 		raw, err := o.configFlags.ToRawKubeConfigLoader().RawConfig()
@@ -167,7 +178,7 @@ func (o *TargetOptions) newClient() (kubernetes.Interface, error) {
 	if err != nil {
 		return nil, kubeconfigError(err)
 	}
-	return kubernetes.NewForConfig(cfg)
+	return cfg, nil
 }
 
 func kubeconfigError(err error) error {

@@ -10,32 +10,22 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// LogOptions are kubectl logs' options for one container's stream.
-type LogOptions struct {
-	Follow       bool
-	Previous     bool
-	SinceSeconds *int64
-	SinceTime    *time.Time
-	TailLines    *int64
-	LimitBytes   *int64
-	// Timestamps is kubectl's --timestamps: whether the user sees them. The
-	// API counts --limit-bytes over what it sends; without --timestamps
-	// kubectl's limit counts the messages only, so it is applied here.
-	Timestamps bool
-}
-
 // ContainerLog is the log of one container instance. Open and Resume make it
-// a logmerge.Source: timestamps are always requested, since the merge orders
-// by them and --timestamps only decides whether they are printed.
+// a logmerge.Source.
 type ContainerLog struct {
 	Client    *Client
 	Namespace string
 	Pod       string
-	Container string
 	// ContainerID is the instance being read ("" when the status has none):
 	// a stream is reopened only while the same instance runs.
 	ContainerID string
-	Options     LogOptions
+	// Options is the request, Container included. After a cut the stream is
+	// reopened from its last line instead of --tail and --since.
+	Options corev1.PodLogOptions
+	// MessageLimit is --limit-bytes when the request asks for timestamps the
+	// user does not see: the API counts the limit over what it sends, kubectl
+	// over the messages, so it is applied here (Options.LimitBytes is nil).
+	MessageLimit *int64
 	// Fresh means the instance started after the command did: all of its
 	// lines are new, so --tail and --since do not apply.
 	Fresh bool
@@ -47,32 +37,19 @@ type ContainerLog struct {
 
 // Open requests the log; since (after a cut) replaces --tail and --since.
 func (l *ContainerLog) Open(ctx context.Context, since time.Time) (io.ReadCloser, error) {
-	o := &corev1.PodLogOptions{
-		Container:  l.Container,
-		Follow:     l.Options.Follow,
-		Previous:   l.Options.Previous,
-		Timestamps: true,
+	o := l.Options
+	if !since.IsZero() || l.Fresh {
+		o.SinceSeconds, o.SinceTime, o.TailLines = nil, nil, nil
 	}
-	if l.Options.Timestamps {
-		o.LimitBytes = l.Options.LimitBytes
-	}
-	switch {
-	case !since.IsZero():
+	if !since.IsZero() {
 		o.SinceTime = &metav1.Time{Time: since}
-	case l.Fresh:
-	default:
-		o.SinceSeconds = l.Options.SinceSeconds
-		o.TailLines = l.Options.TailLines
-		if l.Options.SinceTime != nil {
-			o.SinceTime = &metav1.Time{Time: *l.Options.SinceTime}
-		}
 	}
-	rc, err := l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, o).Stream(ctx)
+	rc, err := l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, &o).Stream(ctx)
 	if err != nil {
 		return nil, Explain(err)
 	}
-	if l.Options.LimitBytes != nil && o.LimitBytes == nil {
-		return &messageLimiter{rc: rc, left: *l.Options.LimitBytes, inStamp: true}, nil
+	if l.MessageLimit != nil {
+		return &messageLimiter{rc: rc, left: *l.MessageLimit, inStamp: true}, nil
 	}
 	return rc, nil
 }
@@ -116,7 +93,7 @@ func (m *messageLimiter) Close() error { return m.rc.Close() }
 // to read what it wrote between the break and its end. A new instance is
 // left to the pod watch, which attaches it as a stream of its own.
 func (l *ContainerLog) Resume(ctx context.Context) (bool, error) {
-	if !l.Options.Follow || l.Options.Previous || l.Options.LimitBytes != nil {
+	if !l.Options.Follow || l.Options.Previous || l.Options.LimitBytes != nil || l.MessageLimit != nil {
 		return false, nil
 	}
 	// A stream that keeps ending at once must not spin.
@@ -134,7 +111,7 @@ func (l *ContainerLog) Resume(ctx context.Context) (bool, error) {
 		}
 		return false, explain(err, "pod", l.Pod, l.Namespace)
 	}
-	st := FindContainerStatus(pod, l.Container)
+	st := FindContainerStatus(pod, l.Options.Container)
 	if st == nil || (l.ContainerID != "" && st.ContainerID != l.ContainerID) {
 		return false, nil
 	}
