@@ -91,7 +91,7 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	if len(planned) > cfg.MaxLogRequests {
 		return fmt.Errorf("this would open %d log streams, more than --max-log-requests=%d: narrow with -c, --role or -l, or raise --max-log-requests", len(planned), cfg.MaxLogRequests)
 	}
-	r.stamped = true // the merge orders by the API's timestamps
+	r.stamped = needTimestamps(len(planned), cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON)
 	r.out = printers.NewLogWriter(out, printers.LogLineOptions{
 		JSON: cfg.JSON, Prefix: cfg.Prefix, Timestamps: cfg.LogOptions.Timestamps, Raw: cfg.Raw, Color: cfg.Color,
 		// The pod's name joins the tag when lines of several pods can mix.
@@ -102,10 +102,11 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r.merger = logmerge.New(runCtx, logmerge.Options{
-		Follow:   cfg.LogOptions.Follow,
-		MaxDelay: cfg.MaxDelay,
-		OnError:  r.onError,
-		Idle:     r.out.Flush,
+		Follow:    cfg.LogOptions.Follow,
+		MaxDelay:  cfg.MaxDelay,
+		OnError:   r.onError,
+		Idle:      r.out.Flush,
+		Unstamped: !r.stamped,
 	})
 	for _, p := range planned {
 		r.attach(p)
@@ -133,6 +134,16 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	return err
 }
 
+// needTimestamps decides whether the API sends each line's timestamp. The
+// kubelet formats one per line when asked, which costs it more than the
+// plugin spends on the line, so they are asked for only when needed: to
+// order the lines of several streams, to reopen a followed stream where it
+// was cut (and to order the instances that join it), to print them
+// (--timestamps), or for JSON's time. One stream read once needs none.
+func needTimestamps(streams int, follow, printed, json bool) bool {
+	return streams > 1 || follow || printed || json
+}
+
 // run is one run: the merger, its streams and the output.
 type run struct {
 	cfg     Config
@@ -140,7 +151,7 @@ type run struct {
 	merger  *logmerge.Merger
 	out     *printers.LogWriter
 	errOut  io.Writer
-	stamped bool // the API sends timestamps
+	stamped bool // the API sends timestamps (needTimestamps)
 
 	mu       sync.Mutex
 	sources  []*printers.LogSource // by merger stream id
