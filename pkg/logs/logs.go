@@ -77,19 +77,9 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 		pods[i] = &items[i]
 	}
 	r := &run{cfg: cfg, client: kc, errOut: errOut, attached: map[string]bool{}}
-
-	var planned []plannedStream
-	selected := 0
-	for _, p := range pods {
-		streams, n := r.plan(p, false)
-		selected += n
-		planned = append(planned, streams...)
-	}
-	if selected == 0 {
-		return noContainersError(pods, cfg.Rules)
-	}
-	if len(planned) > cfg.MaxLogRequests {
-		return fmt.Errorf("this would open %d log streams, more than --max-log-requests=%d: narrow with -c, --role or -l, or raise --max-log-requests", len(planned), cfg.MaxLogRequests)
+	planned, err := r.planAll(pods)
+	if err != nil {
+		return err
 	}
 	r.stamped = needTimestamps(len(planned), cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON)
 	r.out = printers.NewLogWriter(out, printers.LogLineOptions{
@@ -98,12 +88,43 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 		WithPod:       len(pods) > 1 || cfg.Query.Selector != "" || cfg.Query.AllNamespaces || !onlyPodNames(cfg.Query.Names),
 		WithNamespace: cfg.Query.AllNamespaces,
 	})
+	err = r.stream(ctx, pods, planned)
+	if ferr := r.out.Flush(); err == nil {
+		err = ferr
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
 
+// planAll plans the streams of the pods found at the start, within
+// --max-log-requests.
+func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
+	var planned []plannedStream
+	selected := 0
+	for _, p := range pods {
+		streams, n := r.plan(p, false)
+		selected += n
+		planned = append(planned, streams...)
+	}
+	if selected == 0 {
+		return nil, noContainersError(pods, r.cfg.Rules)
+	}
+	if len(planned) > r.cfg.MaxLogRequests {
+		return nil, fmt.Errorf("this would open %d log streams, more than --max-log-requests=%d: narrow with -c, --role or -l, or raise --max-log-requests", len(planned), r.cfg.MaxLogRequests)
+	}
+	return planned, nil
+}
+
+// stream merges the planned streams, and with Follow those that join later,
+// into the output until they end, ctx ends or a stream fails.
+func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedStream) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r.merger = logmerge.New(runCtx, logmerge.Options{
-		Follow:    cfg.LogOptions.Follow,
-		MaxDelay:  cfg.MaxDelay,
+		Follow:    r.cfg.LogOptions.Follow,
+		MaxDelay:  r.cfg.MaxDelay,
 		OnError:   r.onError,
 		Idle:      r.out.Flush,
 		Unstamped: !r.stamped,
@@ -111,9 +132,8 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	for _, p := range planned {
 		r.attach(p)
 	}
-
 	watchDone := make(chan struct{})
-	if cfg.LogOptions.Follow {
+	if r.cfg.LogOptions.Follow {
 		go func() {
 			defer close(watchDone)
 			r.follow(runCtx, pods)
@@ -122,15 +142,9 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 		close(watchDone)
 		r.merger.CloseInput()
 	}
-	err = r.merger.Run(r.emit)
+	err := r.merger.Run(r.emit)
 	cancel()
 	<-watchDone
-	if ferr := r.out.Flush(); err == nil {
-		err = ferr
-	}
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return ctx.Err()
-	}
 	return err
 }
 
