@@ -9,7 +9,7 @@ DATE ?= $(shell hack/version.sh date)
 LDFLAGS := -s -w -X $(PKG)/pkg/version.Version=$(VERSION) -X $(PKG)/pkg/version.Commit=$(COMMIT) -X $(PKG)/pkg/version.Date=$(DATE)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build install test unit e2e lint verify demo demo-down cluster-up cluster-down clean
+.PHONY: help build install test unit race fuzz e2e lint verify demo demo-down cluster-up cluster-down clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -22,6 +22,12 @@ install: ## Install the plugin into $(go env GOPATH)/bin
 
 unit: ## Unit tests only (fast, no cluster)
 	$(GO) test -count=1 ./...
+
+race: ## Unit tests under the race detector
+	$(GO) test -race -count=1 ./...
+
+fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
+	hack/fuzz.sh
 
 test: unit e2e ## Unit tests, then end-to-end tests against a local kube-apiserver
 

@@ -136,16 +136,22 @@ rules:
 }
 
 func TestParseRulesErrors(t *testing.T) {
-	for name, src := range map[string]string{
-		"bad role":    "rules: [{label: x, role: boss, names: [a]}]",
-		"no matchers": "rules: [{label: x, role: sidecar}]",
-		"bad regexp":  "rules: [{label: x, role: sidecar, names: ['(']}]",
-		"unknown key": "rules: [{label: x, role: sidecar, name: a}]",
-		"no label":    "rules: [{role: sidecar, names: [a]}]",
-		"not yaml":    "rules: [",
+	// The first rule is fine; the one at fault starts on line 5.
+	const ok = "rules:\n- label: ok\n  role: adapter\n  names: [exp]\n"
+	for name, tc := range map[string]struct{ src, want string }{
+		"bad role":    {ok + "- label: x\n  role: boss\n  names: [a]\n", `line 5: rule "x": role must be one of main, sidecar, adapter, ambassador, got "boss"`},
+		"no matchers": {ok + "- label: x\n  role: sidecar\n", `line 5: rule "x": needs names or images`},
+		"bad regexp":  {ok + "- label: x\n  role: sidecar\n  names: ['(']\n", `line 5: rule "x": error parsing regexp`},
+		"unknown key": {ok + "- label: x\n  role: sidecar\n  name: a\n", `line 7: rule 2: unknown field "name" (a rule has label, role, names, images, annotation)`},
+		"no label":    {ok + "- role: sidecar\n  names: [a]\n", "line 5: rule 2: label is required"},
+		"not a list":  {"rules: {label: x}\n", `line 1: "rules" must be a list`},
+		"top key":     {"rule:\n- label: x\n", `line 1: unknown field "rule"`},
+		"not yaml":    {"rules: [", "yaml: line 1"},
 	} {
-		_, err := classify.ParseRules([]byte(src))
-		assert.Error(t, err, name)
+		_, err := classify.ParseRules([]byte(tc.src))
+		if assert.Error(t, err, name) {
+			assert.Contains(t, err.Error(), tc.want, name)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ package manifest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -77,12 +78,14 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 }
 
 func decodeDocument(data []byte) ([]Pod, error) {
-	json, err := utilyaml.ToJSON(data)
+	doc, err := utilyaml.ToJSON(data)
 	if err != nil {
 		return nil, err
 	}
+	// The document is JSON now: read it as JSON. Reading it as YAML again
+	// would refuse C1 characters that JSON leaves unescaped (and is slower).
 	var meta metav1.TypeMeta
-	if err := utilyaml.Unmarshal(json, &meta); err != nil {
+	if err := json.Unmarshal(doc, &meta); err != nil {
 		return nil, err
 	}
 	if meta.Kind == "" {
@@ -90,7 +93,7 @@ func decodeDocument(data []byte) ([]Pod, error) {
 	}
 	if meta.Kind == "List" || strings.HasSuffix(meta.Kind, "List") && meta.APIVersion == "v1" {
 		var list corev1.List
-		if err := utilyaml.Unmarshal(json, &list); err != nil {
+		if err := json.Unmarshal(doc, &list); err != nil {
 			return nil, err
 		}
 		var out []Pod
@@ -106,7 +109,7 @@ func decodeDocument(data []byte) ([]Pod, error) {
 		}
 		return out, nil
 	}
-	obj, _, err := decoder.Decode(json, nil, nil)
+	obj, _, err := decoder.Decode(doc, nil, nil)
 	if err != nil {
 		if runtime.IsNotRegisteredError(err) {
 			return nil, fmt.Errorf("%s %q %w", meta.Kind, meta.APIVersion, errNoPods)

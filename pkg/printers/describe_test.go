@@ -2,6 +2,7 @@ package printers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -118,4 +119,15 @@ func FuzzSanitize(f *testing.F) {
 			i += size
 		}
 	})
+}
+
+func TestEscapeC1KeepsTheJSONValue(t *testing.T) {
+	in, err := json.Marshal(map[string]string{"a": "x\u009b31my\u0085é\u00a0"})
+	require.NoError(t, err)
+	out := printers.EscapeC1(in)
+	assert.NotContains(t, string(out), "\u009b")
+	assert.Contains(t, string(out), `\u009b`)
+	var back map[string]string
+	require.NoError(t, json.Unmarshal(out, &back))
+	assert.Equal(t, "x\u009b31my\u0085é\u00a0", back["a"])
 }

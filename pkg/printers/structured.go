@@ -1,6 +1,7 @@
 package printers
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,6 +39,7 @@ func PrintObject(w io.Writer, format string, v any) error {
 	if err != nil {
 		return err
 	}
+	data = EscapeC1(data)
 	if format == "yaml" {
 		if data, err = yaml.JSONToYAML(data); err != nil {
 			return err
@@ -47,4 +49,25 @@ func PrintObject(w io.Writer, format string, v any) error {
 	}
 	_, err = fmt.Fprintf(w, "%s\n", data)
 	return err
+}
+
+// EscapeC1 writes the C1 control characters (U+0080 to U+009F) of JSON text
+// as \u escapes. encoding/json leaves them raw, yet some terminals read
+// U+009B as CSI, and YAML refuses them in its input (the -o yaml path reads
+// the JSON back as YAML). The result is the same JSON value.
+func EscapeC1(data []byte) []byte {
+	// In UTF-8 each of them is 0xC2 followed by 0x80..0x9F.
+	if !bytes.Contains(data, []byte{0xc2}) {
+		return data
+	}
+	out := make([]byte, 0, len(data)+16)
+	for i := 0; i < len(data); i++ {
+		if data[i] == 0xc2 && i+1 < len(data) && data[i+1] >= 0x80 && data[i+1] <= 0x9f {
+			out = fmt.Appendf(out, `\u%04x`, data[i+1])
+			i++
+			continue
+		}
+		out = append(out, data[i])
+	}
+	return out
 }
