@@ -2,6 +2,7 @@ package printers
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"hash/fnv"
 	"io"
@@ -123,9 +124,10 @@ const LogCutMark = " [line cut at 1 MiB]"
 // LogWriter writes log lines, text or JSON, through a buffer: call Flush
 // before waiting for more lines.
 type LogWriter struct {
-	o    LogLineOptions
-	out  *bufio.Writer
-	json *json.Encoder
+	o       LogLineOptions
+	out     *bufio.Writer
+	json    *json.Encoder
+	jsonBuf bytes.Buffer
 }
 
 // jsonLogLine is a line of -o json.
@@ -144,7 +146,7 @@ type jsonLogLine struct {
 func NewLogWriter(out io.Writer, o LogLineOptions) *LogWriter {
 	w := &LogWriter{o: o, out: bufio.NewWriterSize(out, 64<<10)}
 	if o.JSON {
-		w.json = json.NewEncoder(w.out)
+		w.json = json.NewEncoder(&w.jsonBuf)
 		w.json.SetEscapeHTML(false)
 	}
 	return w
@@ -168,8 +170,14 @@ func (w *LogWriter) Write(s *LogSource, l LogLine) error {
 		if stamp == "" {
 			stamp = time.Unix(0, l.Time).UTC().Format(time.RFC3339Nano)
 		}
-		return w.json.Encode(jsonLogLine{Time: stamp, Namespace: s.Namespace, Pod: s.Pod, Container: s.Container,
-			Role: s.Role, Previous: s.Previous, Message: string(l.Text), Truncated: l.Truncated})
+		w.jsonBuf.Reset()
+		if err := w.json.Encode(jsonLogLine{Time: stamp, Namespace: s.Namespace, Pod: s.Pod, Container: s.Container,
+			Role: s.Role, Previous: s.Previous, Message: string(l.Text), Truncated: l.Truncated}); err != nil {
+			return err
+		}
+		// encoding/json escapes C0 controls but leaves C1 raw.
+		_, err := w.out.Write(EscapeC1(w.jsonBuf.Bytes()))
+		return err
 	}
 	if w.o.Prefix {
 		_, _ = w.out.Write(s.tag)

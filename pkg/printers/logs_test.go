@@ -86,6 +86,8 @@ func TestLogWriter(t *testing.T) {
 		{"json", LogLineOptions{JSON: true, Prefix: true}, LogSource{Namespace: "default", Pod: "nx", Container: "nginx", Role: "main", Previous: true},
 			LogLine{Stamp: stamp, Time: at, Text: []byte(`<a href="x">`), Truncated: true},
 			`{"time":"2026-11-26T03:30:01.5Z","namespace":"default","pod":"nx","container":"nginx","role":"main","previous":true,"message":"<a href=\"x\">","truncated":true}` + "\n"},
+		{"json escapes controls, C1 included", LogLineOptions{JSON: true}, nginx, LogLine{Stamp: stamp, Text: []byte("\x1b[2J \u009b2J")},
+			`{"time":"2026-11-26T03:30:01.5Z","namespace":"default","pod":"nx","container":"nginx","role":"main","message":"\u001b[2J \u009b2J"}` + "\n"},
 		{"json time without stamp", LogLineOptions{JSON: true}, nginx, LogLine{Time: at, Text: []byte("hi")},
 			`{"time":"2026-11-26T03:30:01.5Z","namespace":"default","pod":"nx","container":"nginx","role":"main","message":"hi"}` + "\n"},
 	}
