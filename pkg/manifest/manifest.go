@@ -13,14 +13,16 @@ import (
 	"strconv"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/workload"
 )
 
 // Pod is a pod found in a manifest, with where it came from.
@@ -30,13 +32,26 @@ type Pod struct {
 }
 
 // errNoPods marks an object that is valid but holds no pod.
-var errNoPods = errors.New("holds no pods: only Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate and List are read")
+var errNoPods = errors.New("holds no pods: only " + readKinds() + " and List are read")
+
+// readKinds names the kinds with a pod template, for errNoPods.
+func readKinds() string {
+	var names []string
+	for _, k := range workload.Filter(workload.Kind.HasTemplate) {
+		names = append(names, k.APIKind)
+	}
+	return strings.Join(names, ", ")
+}
 
 var decoder = serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer()
 
 // Decode reads every document of a manifest. name is used in errors.
 func Decode(r io.Reader, name string) ([]Pod, error) {
-	reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(r, 64*1024))
+	br := bufio.NewReaderSize(r, 64*1024)
+	if startsWithJSON(br) {
+		return decodeJSON(br, name)
+	}
+	reader := utilyaml.NewYAMLReader(br)
 	var out []Pod
 	// A ConfigMap or Service beside a workload is normal in a manifest: such
 	// documents are skipped, and only reported when nothing holds pods.
@@ -64,10 +79,15 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %s", name, doc, absoluteLines(err.Error(), start))
+			return nil, &positionError{fmt.Sprintf("%s: document %d: %s", name, doc, absoluteLines(err.Error(), start)), err}
 		}
 		out = append(out, pods...)
 	}
+	return found(out, noPods, name)
+}
+
+// found is what a whole file gave: its pods, or why it gave none.
+func found(out []Pod, noPods error, name string) ([]Pod, error) {
 	if len(out) == 0 && noPods != nil {
 		return nil, noPods
 	}
@@ -78,12 +98,19 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 }
 
 func decodeDocument(data []byte) ([]Pod, error) {
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		return decodeJSONDocument(data)
+	}
 	doc, err := utilyaml.ToJSON(data)
 	if err != nil {
 		return nil, err
 	}
-	// The document is JSON now: read it as JSON. Reading it as YAML again
-	// would refuse C1 characters that JSON leaves unescaped (and is slower).
+	return decodeJSONDocument(doc)
+}
+
+// decodeJSONDocument reads one object given as JSON. It is read as JSON, not
+// as YAML again: YAML refuses C1 characters that JSON leaves unescaped.
+func decodeJSONDocument(doc []byte) ([]Pod, error) {
 	var meta metav1.TypeMeta
 	if err := json.Unmarshal(doc, &meta); err != nil {
 		return nil, err
@@ -91,44 +118,29 @@ func decodeDocument(data []byte) ([]Pod, error) {
 	if meta.Kind == "" {
 		return nil, errors.New("object has no kind")
 	}
-	if meta.Kind == "List" || strings.HasSuffix(meta.Kind, "List") && meta.APIVersion == "v1" {
+	if isList(meta) {
 		var list corev1.List
 		if err := json.Unmarshal(doc, &list); err != nil {
 			return nil, err
 		}
-		var out []Pod
-		for i, item := range list.Items {
-			pods, err := decodeDocument(item.Raw)
-			if errors.Is(err, errNoPods) && len(list.Items) > 1 {
-				continue
-			}
-			if err != nil {
-				return nil, fmt.Errorf("item %d: %w", i, err)
-			}
-			out = append(out, pods...)
+		var items listItems
+		for _, item := range list.Items {
+			items.add(item.Raw)
 		}
-		return out, nil
+		return items.result()
 	}
-	obj, _, err := decoder.Decode(doc, nil, nil)
+	obj, gvk, err := decoder.Decode(doc, nil, nil)
 	if err != nil {
 		if runtime.IsNotRegisteredError(err) {
 			return nil, fmt.Errorf("%s %q %w", meta.Kind, meta.APIVersion, errNoPods)
 		}
 		return nil, err
 	}
-	return podsOf(obj)
+	return podsOf(obj, gvk)
 }
 
 // podsOf returns the pod, or a pod built from a workload's template.
-func podsOf(obj runtime.Object) ([]Pod, error) {
-	tmpl := func(kind string, m metav1.ObjectMeta, t corev1.PodTemplateSpec) []Pod {
-		p := &corev1.Pod{ObjectMeta: t.ObjectMeta, Spec: t.Spec}
-		p.Name, p.Namespace = m.Name, m.Namespace
-		if p.Annotations == nil {
-			p.Annotations = map[string]string{}
-		}
-		return []Pod{{Pod: p, Source: kind + "/" + m.Name + " template"}}
-	}
+func podsOf(obj runtime.Object, gvk *schema.GroupVersionKind) ([]Pod, error) {
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		return []Pod{{Pod: o}}, nil
@@ -138,28 +150,39 @@ func podsOf(obj runtime.Object) ([]Pod, error) {
 			out[i] = Pod{Pod: &o.Items[i]}
 		}
 		return out, nil
-	case *appsv1.Deployment:
-		return tmpl("deployment", o.ObjectMeta, o.Spec.Template), nil
-	case *appsv1.StatefulSet:
-		return tmpl("statefulset", o.ObjectMeta, o.Spec.Template), nil
-	case *appsv1.DaemonSet:
-		return tmpl("daemonset", o.ObjectMeta, o.Spec.Template), nil
-	case *appsv1.ReplicaSet:
-		return tmpl("replicaset", o.ObjectMeta, o.Spec.Template), nil
-	case *batchv1.Job:
-		return tmpl("job", o.ObjectMeta, o.Spec.Template), nil
-	case *batchv1.CronJob:
-		return tmpl("cronjob", o.ObjectMeta, o.Spec.JobTemplate.Spec.Template), nil
-	case *corev1.ReplicationController:
-		if o.Spec.Template == nil {
-			return nil, fmt.Errorf("replicationcontroller %q has no template", o.Name)
-		}
-		return tmpl("replicationcontroller", o.ObjectMeta, *o.Spec.Template), nil
-	case *corev1.PodTemplate:
-		return tmpl("podtemplate", o.ObjectMeta, o.Template), nil
 	}
-	return nil, fmt.Errorf("%s %w", obj.GetObjectKind().GroupVersionKind().Kind, errNoPods)
+	kind, ok := workload.ForAPI(gvk.Group, gvk.Kind)
+	if !ok || !kind.HasTemplate() {
+		return nil, fmt.Errorf("%s %w", gvk.Kind, errNoPods)
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, found, err := kind.PodTemplate(obj)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", kind.Name, m.GetName(), err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%s %q has no template", kind.Name, m.GetName())
+	}
+	p := &corev1.Pod{ObjectMeta: tmpl.ObjectMeta, Spec: tmpl.Spec}
+	p.Name, p.Namespace = m.GetName(), m.GetNamespace()
+	if p.Annotations == nil {
+		p.Annotations = map[string]string{}
+	}
+	return []Pod{{Pod: p, Source: kind.Name + "/" + m.GetName() + " template"}}, nil
 }
+
+// positionError is a decoding error with its lines counted in the whole
+// file; it unwraps to the decoder's error.
+type positionError struct {
+	msg string
+	err error
+}
+
+func (e *positionError) Error() string { return e.msg }
+func (e *positionError) Unwrap() error { return e.err }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
