@@ -132,7 +132,6 @@ instance of each restarted container are merged; containers that never restarted
 	return cmd
 }
 
-
 // Complete reads the kubeconfig, the rules and the flags that need parsing.
 func (o *LogsOptions) Complete(_ *cobra.Command, args []string) error {
 	if o.Targets.NewClient == nil {
@@ -292,4 +291,3 @@ func (o *LogsOptions) newClient() (kubernetes.Interface, error) {
 	cfg.Burst = 2*o.MaxLogRequests + 10
 	return kubernetes.NewForConfig(cfg)
 }
-
