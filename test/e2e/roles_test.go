@@ -100,6 +100,27 @@ func TestRolesFromServicesThroughTheAPIServer(t *testing.T) {
 	require.Equal(t, 0, res.ExitCode, "%s", res)
 	assert.Contains(t, res.Stdout, "Why these roles:")
 	assert.Contains(t, res.Stdout, "Service orders targets its port 8080 (http)")
+
+	// summary and init weigh the same Service: every command names one app.
+	sum := plugin(t, "summary", "-n", ns, "-o", "json")
+	require.Equal(t, 0, sum.ExitCode, "%s", sum)
+	var rows struct {
+		Items []struct{ Name, Main string } `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(sum.Stdout), &rows), sum.Stdout)
+	require.Len(t, rows.Items, 1)
+	assert.Equal(t, "orders", rows.Items[0].Main, "summary names the app describe names")
+	in := plugin(t, "init", "orders", "-n", ns, "-o", "json")
+	require.Equal(t, 0, in.ExitCode, "%s", in)
+	var tl struct {
+		Steps []struct{ Name, Role string } `json:"steps"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(in.Stdout), &tl), in.Stdout)
+	for _, s := range tl.Steps {
+		if s.Name == "orders" {
+			assert.Equal(t, "main", s.Role, "init names the app describe names")
+		}
+	}
 }
 
 func TestRolesServiceOnAKnownProxyKeepsTheApp(t *testing.T) {

@@ -128,12 +128,15 @@ func TestSummaryAndDoctorOnAMixedNamespace(t *testing.T) {
 	assert.Regexp(t, `(?m)^mesh +2/2 +Running +0 +init → app \+ sidecar\(istio-proxy\) +<none>$`, res.Stdout)
 	assert.Contains(t, res.Stdout, "Blocking init steps: 1 init-index")
 
-	// Pages of one pod: one list request per pod and no other request per pod.
+	// Pages of one pod: one list request per pod, one list of the
+	// namespace's Services for the roles, and no other request per pod.
 	res = plugin(t, "summary", "-n", summaryNS, "--chunk-size", "1", "-v=6")
 	require.Equal(t, 0, res.ExitCode, "%s", res)
 	lists := regexp.MustCompile(`"Response" verb="GET" url="https://[^"]+/api/v1/namespaces/`+summaryNS+`/pods\?[^"]*limit=1[^"]*" status="200 OK"`).FindAllString(res.Stderr, -1)
 	assert.Len(t, lists, len(want), "%s", res.Stderr)
-	assert.Equal(t, len(want), strings.Count(res.Stderr, `"Response" verb=`), "no other request: %s", res.Stderr)
+	services := regexp.MustCompile(`"Response" verb="GET" url="https://[^"]+/api/v1/namespaces/`+summaryNS+`/services" status="200 OK"`).FindAllString(res.Stderr, -1)
+	assert.Len(t, services, 1, "%s", res.Stderr)
+	assert.Equal(t, len(want)+1, strings.Count(res.Stderr, `"Response" verb=`), "no other request: %s", res.Stderr)
 
 	res = plugin(t, "doctor", "-n", summaryNS, "-o", "json")
 	assert.Equal(t, 1, res.ExitCode, "errors found: exit 1\n%s", res)
