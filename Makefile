@@ -9,7 +9,7 @@ DATE ?= $(shell hack/version.sh date)
 LDFLAGS := -s -w -X $(PKG)/pkg/version.Version=$(VERSION) -X $(PKG)/pkg/version.Commit=$(COMMIT) -X $(PKG)/pkg/version.Date=$(DATE)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build install test unit race fuzz e2e lint verify demo demo-down cluster-up cluster-down clean
+.PHONY: help build install test unit fuzz e2e e2e-race lint verify demo demo-down cluster-up cluster-down clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -20,19 +20,20 @@ build: ## Build bin/kubectl-pods_pattern
 install: ## Install the plugin into $(go env GOPATH)/bin
 	$(GO) install -trimpath -ldflags "$(LDFLAGS)" ./cmd/kubectl-pods_pattern
 
-unit: ## Unit tests only (fast, no cluster)
-	$(GO) test -count=1 ./...
-
-race: ## Unit tests under the race detector
+unit: ## Unit tests (no cluster), under the race detector
 	$(GO) test -race -count=1 ./...
 
 fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
 	hack/fuzz.sh
 
-test: unit e2e ## Unit tests, then end-to-end tests against a local kube-apiserver
+test: unit e2e e2e-race ## Unit tests, then end-to-end tests against a local kube-apiserver
 
 e2e: build ## End-to-end tests against a real kube-apiserver + etcd it starts and stops
 	PODS_PATTERN_PLUGIN=$(CURDIR)/$(BIN) hack/e2e.sh
+
+e2e-race: ## The logs and init e2e tests again, with a plugin built with -race
+	$(GO) build -race -o bin/race/kubectl-pods_pattern ./cmd/kubectl-pods_pattern
+	PODS_PATTERN_PLUGIN=$(CURDIR)/bin/race/kubectl-pods_pattern hack/e2e.sh -run 'Logs|Init|Follow|Watch'
 
 lint: ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -61,8 +62,9 @@ clean: ## Remove build output
 bench: ## Benchmarks: the log merge (go test -bench), then logs vs kubectl logs and stern on a local control plane
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/logmerge/
 	hack/bench-logs.sh
+	hack/bench-manifest.sh
 
-.PHONY: dist krew-manifest verify-krew
+.PHONY: dist krew-manifest verify-krew release
 
 dist: ## Reproducible release archives for linux/darwin/windows x amd64/arm64 + dist/checksums.txt
 	hack/dist.sh
@@ -72,3 +74,7 @@ krew-manifest: ## Render plugins/pods-pattern.yaml from .krew.yaml and the dist/
 
 verify-krew: ## dist twice (identical), validate the manifests, install with krew, run through kubectl
 	hack/verify-krew.sh
+
+release: ## make release VERSION=vX.Y.Z: dist/ stamped with VERSION, plugins/pods-pattern.yaml and the README for it
+	@if [ "$(origin VERSION)" != "command line" ] && [ "$(origin VERSION)" != "environment" ]; then echo "release: name the version: make release VERSION=v0.1.0" >&2; exit 2; fi
+	hack/release.sh "$(VERSION)"

@@ -86,6 +86,8 @@ type Pod struct {
 	Status   string
 	Ready    string
 	Restarts int
+	// LastRestartAt is when the newest restart counted in Restarts ended; nil when unknown.
+	LastRestartAt *time.Time
 	// StartTime is status.startTime.
 	StartTime *time.Time
 	// NotScheduled is the scheduler's reason and message while the pod waits for a node.
@@ -104,6 +106,7 @@ func Build(pod *corev1.Pod, cls classify.Result) Pod {
 		Ready: sum.Ready(), Restarts: sum.Restarts}
 	if p.HasStatus {
 		p.Status = sum.Status
+		p.LastRestartAt = timePtr(sum.LastRestartAt)
 	}
 	if pod.Status.StartTime != nil {
 		p.StartTime = timePtr(pod.Status.StartTime.Time)

@@ -32,6 +32,10 @@ type Pod struct {
 	Volumes    []Volume    `json:"volumes"`
 	Findings   []Finding   `json:"findings"`
 	Events     []Event     `json:"events"`
+
+	// LastRestartAt is when the newest restart counted in Restarts ended: with
+	// it, RESTARTS reads "3 (5m ago)" as in kubectl.
+	LastRestartAt *time.Time `json:"lastRestartAt,omitempty"`
 }
 
 // Container is one container of the pod.
@@ -116,6 +120,7 @@ func Build(pod *corev1.Pod, events []corev1.Event, rules classify.Rules) Pod {
 		Main: cls.Main, Volumes: volumes(pod), Events: convertEvents(events)}
 	if r.HasStatus {
 		r.StartedAt = model.StartTime
+		r.LastRestartAt = model.LastRestartAt
 	}
 	for i := range model.Containers {
 		r.Containers = append(r.Containers, containerView(&model.Containers[i]))
