@@ -153,7 +153,7 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	tls := make([]inittimeline.Timeline, 0, len(targets))
 	for _, t := range targets {
 		cls := classify.Classify(t.Pod, o.rules)
-		tl := inittimeline.Build(t.Pod, cls, now)
+		tl := inittimeline.Build(t.Pod, nil, cls, now)
 		if o.Targets.FromFiles() {
 			tl = inittimeline.BuildSaved(t.Pod, cls, now)
 		}
@@ -191,7 +191,7 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 	if err != nil {
 		return err
 	}
-	prev := inittimeline.Build(pod, classify.Classify(pod, o.rules), o.now())
+	prev := inittimeline.Build(pod, nil, classify.Classify(pod, o.rules), o.now())
 	if err := o.printSnapshot(&prev); err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 		fmt.Fprintln(o.Out)
 	}
 	onChange := func(p *corev1.Pod) (bool, error) {
-		cur := inittimeline.Build(p, classify.Classify(p, o.rules), o.now())
+		cur := inittimeline.Build(p, nil, classify.Classify(p, o.rules), o.now())
 		changes := inittimeline.Changes(&prev, &cur)
 		done := settled(p)
 		switch {
