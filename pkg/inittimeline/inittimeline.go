@@ -372,6 +372,9 @@ func blockedVerdict(t *Timeline, b *Step, after []string) string {
 
 // blockerWords says what a blocking step that is not failing is doing.
 func blockerWords(b *Step) string {
+	if w := pullingWords(b); w != "" {
+		return w
+	}
 	switch {
 	case b.State == StateRunning && b.Kind == classify.KindSidecar:
 		if b.DurationSeconds == nil {
@@ -381,9 +384,6 @@ func blockerWords(b *Step) string {
 	case b.State == StateRunning:
 		return "running for " + durationWords(b)
 	case b.State == StateWaiting && !b.ImagePulled && (b.Reason == "ContainerCreating" || b.Reason == ""):
-		if w := pullingWords(b); w != "" {
-			return w
-		}
 		return "waiting for its image or container to be created"
 	case b.State == StateWaiting:
 		return withMessage(b.Reason, b.Message)
