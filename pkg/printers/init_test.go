@@ -3,6 +3,7 @@ package printers_test
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,7 +25,11 @@ func timelinePod(t *testing.T, path, now string) inittimeline.Timeline {
 	p := testutil.LoadPod(t, path)
 	n, err := time.Parse(time.RFC3339, now)
 	require.NoError(t, err)
-	return inittimeline.Build(p, nil, classify.Classify(p, classify.BuiltinRules()), n)
+	var events []corev1.Event
+	if evPath := strings.TrimSuffix(path, ".yaml") + ".events.yaml"; fileExists(evPath) {
+		events = testutil.LoadEvents(t, evPath)
+	}
+	return inittimeline.Build(p, events, classify.Classify(p, classify.BuiltinRules()), n)
 }
 
 var initCases = []struct {
@@ -36,6 +41,13 @@ var initCases = []struct {
 	{"sidecar-oom-restarts", "pkg/inittimeline/testdata/sidecar-oom-restarts.yaml", "2026-03-02T13:02:00Z"},
 	{"job-sidecar-143", "pkg/inittimeline/testdata/job-sidecar-143.yaml", "2026-03-02T14:01:00Z"},
 	{"seed-task2", "testdata/fixtures/seed/task2-nx.yaml", "2025-09-15T08:25:00Z"},
+	// With the kubelet's events: a cold pull, a sidecar's failed startup probes.
+	{"cold-pull", "pkg/inittimeline/testdata/cold-pull.yaml", "2026-03-02T10:05:00Z"},
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func TestInitGolden(t *testing.T) {
