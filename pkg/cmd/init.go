@@ -149,11 +149,12 @@ func (o *InitOptions) Run(ctx context.Context) error {
 		}
 		return o.watch(ctx, targets[0].Pod)
 	}
+	events := o.events(ctx, targets)
 	now := o.now()
 	tls := make([]inittimeline.Timeline, 0, len(targets))
 	for _, t := range targets {
 		cls := classify.Classify(t.Pod, o.rules)
-		tl := inittimeline.Build(t.Pod, nil, cls, now)
+		tl := inittimeline.Build(t.Pod, events[string(t.Pod.UID)], cls, now)
 		if o.Targets.FromFiles() {
 			tl = inittimeline.BuildSaved(t.Pod, cls, now)
 		}
@@ -168,6 +169,29 @@ func (o *InitOptions) Run(ctx context.Context) error {
 		return printers.PrintInitTimelines(o.Out, o.Output, tls, stats)
 	}
 	return printers.InitTimelines(o.Out, tls, stats, o.printOpts)
+}
+
+// events reads the pods' events (one list per pod, or per namespace for
+// several), which tell the image pulls and failed startup probes. A
+// manifest has none; events that cannot be read are warned about, and the
+// timeline then says nothing about pulls.
+func (o *InitOptions) events(ctx context.Context, targets []Target) map[string][]corev1.Event {
+	if o.Targets.FromFiles() {
+		return nil
+	}
+	cs, err := o.Targets.NewClient()
+	if err == nil {
+		pods := make([]corev1.Pod, len(targets))
+		for i, t := range targets {
+			pods[i] = *t.Pod
+		}
+		var events map[string][]corev1.Event
+		if events, err = (&kube.Client{CS: cs}).Events(ctx, pods); err == nil {
+			return events
+		}
+	}
+	fmt.Fprintf(o.ErrOut, "warning: events not read, image pulls not shown: %v\n", err)
+	return nil
 }
 
 // manyOfOneKind: the pods came from a selector or a workload, so comparing
