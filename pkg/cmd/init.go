@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -179,14 +180,14 @@ func (o *InitOptions) events(ctx context.Context, targets []Target) map[string][
 	if o.Targets.FromFiles() {
 		return nil
 	}
-	cs, err := o.Targets.NewClient()
+	client, err := o.Targets.Client()
 	if err == nil {
 		pods := make([]corev1.Pod, len(targets))
 		for i, t := range targets {
 			pods[i] = *t.Pod
 		}
 		var events map[string][]corev1.Event
-		if events, err = (&kube.Client{CS: cs}).Events(ctx, pods); err == nil {
+		if events, err = client.Events(ctx, pods); err == nil {
 			return events
 		}
 	}
@@ -208,14 +209,30 @@ func (o *InitOptions) manyOfOneKind() bool {
 	return false
 }
 
-// watch prints the pod, then every transition, until the pod is Running,
-// Succeeded or Failed (then it prints the final table) or ctx ends.
+// watch prints the pod, then every transition and every event of the pod
+// as it arrives, until the pod is Running, Succeeded or Failed (then it
+// prints the final table) or ctx ends. The pod and its events are followed
+// by two watch requests; their handlers take turns under one lock.
 func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 	client, err := o.Targets.Client()
 	if err != nil {
 		return err
 	}
-	prev := inittimeline.Build(pod, nil, classify.Classify(pod, o.rules), o.now())
+	listed, eventsRV, evErr := client.PodEvents(ctx, pod)
+	haveEvents := evErr == nil
+	if !haveEvents {
+		fmt.Fprintf(o.ErrOut, "warning: events not read, image pulls not shown: %v\n", evErr)
+	}
+	log := inittimeline.NewEventLog(listed)
+	var mu sync.Mutex
+	build := func(p *corev1.Pod) inittimeline.Timeline {
+		var events []corev1.Event
+		if haveEvents {
+			events = log.Items()
+		}
+		return inittimeline.Build(p, events, classify.Classify(p, o.rules), o.now())
+	}
+	prev := build(pod)
 	if err := o.printSnapshot(&prev); err != nil {
 		return err
 	}
@@ -225,8 +242,27 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 	if o.Output == "" {
 		fmt.Fprintln(o.Out)
 	}
+	last := pod
+	onEvent := func(e *corev1.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if !log.Add(e) {
+			return nil
+		}
+		cur := build(last)
+		if o.Output != "" {
+			prev = cur
+			return printers.PrintObject(o.Out, o.Output, cur)
+		}
+		printers.InitChanges(o.Out, &cur, []inittimeline.Change{inittimeline.EventChange(&cur, e)}, o.printOpts)
+		prev = cur
+		return nil
+	}
 	onChange := func(p *corev1.Pod) (bool, error) {
-		cur := inittimeline.Build(p, nil, classify.Classify(p, o.rules), o.now())
+		mu.Lock()
+		defer mu.Unlock()
+		last = p
+		cur := build(p)
 		changes := inittimeline.Changes(&prev, &cur)
 		done := settled(p)
 		switch {
@@ -248,7 +284,19 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 		prev = cur
 		return done, nil
 	}
+	eventsCtx, stopEvents := context.WithCancel(ctx)
+	eventsDone := make(chan error, 1)
+	if haveEvents {
+		go func() { eventsDone <- client.WatchPodEvents(eventsCtx, pod, eventsRV, onEvent) }()
+	} else {
+		eventsDone <- nil
+	}
 	err = client.WatchPod(ctx, pod.Namespace, pod.Name, pod.ResourceVersion, onChange)
+	stopEvents()
+	if evErr := <-eventsDone; evErr != nil && err == nil {
+		// The pod's story went on without its events: say so, as describe does.
+		fmt.Fprintf(o.ErrOut, "warning: events stopped: %v\n", evErr)
+	}
 	if errors.Is(err, kube.ErrPodDeleted) {
 		return fmt.Errorf("pod %q in namespace %q was deleted while watching", pod.Name, pod.Namespace)
 	}

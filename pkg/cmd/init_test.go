@@ -171,17 +171,52 @@ func TestInitCommandWatch(t *testing.T) {
 		rvs = append(rvs, a.(k8stesting.WatchActionImpl).WatchRestrictions.ResourceVersion)
 		return true, fw, nil
 	})
-	for _, p := range story[1:] {
-		fw.Modify(p)
+	// The pod's events: one list, then one watch from its version.
+	start := story[0].Status.StartTime.Time
+	cs.PrependReactor("list", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, &corev1.EventList{ListMeta: metav1.ListMeta{ResourceVersion: "7"}}, nil
+	})
+	ew := watch.NewFake()
+	var eventRVs []string
+	pulling := &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{Name: "api.pulling", Namespace: story[0].Namespace, UID: "e1", ResourceVersion: "8"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: story[0].Name, FieldPath: "spec.initContainers{migrate}"},
+		Reason:         "Pulling", Message: `Pulling image "migrate:2"`, Type: corev1.EventTypeNormal, Count: 1,
+		FirstTimestamp: metav1.NewTime(start.Add(4 * time.Second)), LastTimestamp: metav1.NewTime(start.Add(4 * time.Second)),
 	}
+	cs.PrependWatchReactor("events", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		eventRVs = append(eventRVs, a.(k8stesting.WatchActionImpl).WatchRestrictions.ResourceVersion)
+		go func() {
+			// The watcher hands on one event before it reads the next: once
+			// the third is read, the first has been handled. Then the pod's
+			// story goes on. The repeats (same count) print nothing.
+			for _, rv := range []string{"8", "9", "10"} {
+				e := pulling.DeepCopy()
+				e.ResourceVersion = rv
+				ew.Add(e)
+			}
+			for _, p := range story[1:] {
+				fw.Modify(p)
+			}
+		}()
+		return true, ew, nil
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, _, err := runInit(t, ctx, cs, story[0].Status.StartTime.Add(30*time.Second), story[0].Name, "--watch")
+	out, errOut, err := runInit(t, ctx, cs, story[0].Status.StartTime.Add(30*time.Second), story[0].Name, "--watch")
 	require.NoError(t, err)
+	assert.Empty(t, errOut)
 	assert.Equal(t, []string{"100"}, rvs, "one watch, from the version read")
+	assert.Equal(t, []string{"7"}, eventRVs, "one events watch, from the version listed")
 	for _, a := range cs.Fake.Actions() {
+		if a.GetResource().Resource == "events" {
+			assert.Contains(t, []string{"list", "watch"}, a.GetVerb())
+			continue
+		}
 		assert.Contains(t, []string{"get", "watch"}, a.GetVerb())
 	}
+	assert.Contains(t, out, "+4.0s     init 2/3 \"migrate\"       event Pulling: Pulling image \"migrate:2\"\n")
+	assert.Equal(t, 1, strings.Count(out, "event Pulling"), "a repeat with the same count is not printed again")
 	want := []string{
 		`at init 1/3 "wait-for-db": running for 29.0s; "migrate", "seed-data" have not run`,
 		`+4.0s     init 1/3 "wait-for-db"   completed in 3.0s`,
