@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -10,7 +11,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/checks"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
 )
@@ -25,12 +28,14 @@ type DescribeOptions struct {
 	rules  classify.Rules
 	color  bool
 	now    func() time.Time
+	// width is the terminal's width, 0 when the output is not a terminal.
+	width func(io.Writer) int
 	genericiooptions.IOStreams
 }
 
 // NewDescribeOptions returns the options with their defaults.
 func NewDescribeOptions(streams genericiooptions.IOStreams) *DescribeOptions {
-	return &DescribeOptions{IOStreams: streams, Color: "auto", now: time.Now}
+	return &DescribeOptions{IOStreams: streams, Color: "auto", now: time.Now, width: printers.TerminalWidth}
 }
 
 // NewCmdDescribe builds `describe` on kubectl's flags.
@@ -62,9 +67,9 @@ A pod can state roles itself: annotation pods-pattern.io/roles: "name=role,name=
 		RunE:              runE(o),
 	}
 	o.Targets.AddFlags(cmd, true)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every column, whatever the terminal's width), json or yaml")
 	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("json", "yaml"))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
 	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
@@ -84,7 +89,7 @@ func (o *DescribeOptions) Complete(_ *cobra.Command, args []string) error {
 
 // Validate checks the flags.
 func (o *DescribeOptions) Validate() error {
-	if err := printers.ValidateOutput(o.Output); err != nil {
+	if err := printers.ValidateViewOutput(o.Output); err != nil {
 		return err
 	}
 	return o.Targets.Validate()
@@ -97,6 +102,7 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 		return err
 	}
 	events := map[string][]corev1.Event{}
+	services := map[string][]corev1.Service{}
 	if !o.Targets.FromFiles() {
 		client, err := o.Targets.Client()
 		if err != nil {
@@ -110,15 +116,44 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 			// Events help but are not the pod: say so and go on.
 			fmt.Fprintf(o.ErrOut, "warning: events not shown: %v\n", err)
 		}
+		services = o.namespaceServices(ctx, client, pods)
 	}
 	reports := make([]report.Pod, 0, len(targets))
 	for _, t := range targets {
-		r := report.Build(t.Pod, events[string(t.Pod.UID)], o.rules)
+		evs := events[string(t.Pod.UID)]
+		cx := classify.Context{Services: services[t.Pod.Namespace]}
+		r := report.BuildIn(t.Pod, evs, o.rules, cx)
 		r.Source = t.Source
+		// The same catalogue as doctor: report's findings plus the spec checks, with their IDs.
+		r.Findings = checks.ToReport(checks.Run(&checks.Input{Pod: t.Pod, Report: &r, Rules: o.rules, Events: evs},
+			checks.Shape, checks.Pattern, checks.Live))
 		reports = append(reports, r)
 	}
-	if o.Output != "" {
+	if printers.Structured(o.Output) {
 		return printers.PrintList(o.Out, o.Output, reports)
 	}
-	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(), NoEvents: o.Targets.FromFiles()})
+	width := 0
+	if o.Output != printers.FormatWide {
+		width = o.width(o.Out)
+	}
+	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(),
+		NoEvents: o.Targets.FromFiles(), Width: width})
+}
+
+// namespaceServices lists the Services of each namespace of the pods, one
+// list per namespace, for the roles to weigh. Like events they help but are
+// not the pod: a failure is a warning.
+func (o *DescribeOptions) namespaceServices(ctx context.Context, client *kube.Client, pods []corev1.Pod) map[string][]corev1.Service {
+	out := map[string][]corev1.Service{}
+	for _, p := range pods {
+		if _, done := out[p.Namespace]; done {
+			continue
+		}
+		list, err := client.Services(ctx, p.Namespace)
+		if err != nil {
+			fmt.Fprintf(o.ErrOut, "warning: roles weighed without Services of namespace %q: %v\n", p.Namespace, err)
+		}
+		out[p.Namespace] = list
+	}
+	return out
 }

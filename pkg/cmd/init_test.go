@@ -339,13 +339,13 @@ func TestInitCommandReadsEventsForPulls(t *testing.T) {
 	out, errOut, err := runInit(t, context.Background(), fake.NewClientset(objs...), clock, p.Name)
 	require.NoError(t, err)
 	assert.Empty(t, errOut)
-	assert.Contains(t, out, `initialised in 1m12s, 58.0s of it pulling busybox:1.28 for "init-index"`)
-	assert.Regexp(t, `init-index\s+pull\s+-\s+pulled\s+\+12.0s\s+\+1m10s\s+58.0s`, out)
+	assert.Contains(t, out, `initialised in 72s, 58.0s of it pulling busybox:1.28 for "init-index"`)
+	assert.Regexp(t, `init-index\s+pull\s+-\s+pulled\s+\+12.0s\s+\+70s\s+58.0s`, out)
 	assert.Contains(t, out, "3 failed probes")
 
 	// The same pod from a file: no events, nothing said about pulls.
 	out, _, err = runInit(t, context.Background(), fake.NewClientset(), clock, "-f", filepath.Join(testutil.RepoRoot(), rel))
 	require.NoError(t, err)
 	assert.NotContains(t, out, "pull")
-	assert.Contains(t, out, "initialised in 1m12s; 1 sidecar started")
+	assert.Contains(t, out, "initialised in 72s; 1 sidecar started")
 }

@@ -65,7 +65,7 @@ func TestColdPullDominates(t *testing.T) {
 		event("nginx", "Pulled", `Container image "nginx:1.27" already present on machine`, 60, 60, 1),
 	}
 	tl := buildWith(nxPod(), events, 300)
-	assert.Equal(t, `initialised in 1m00s, 58.0s of it pulling busybox:1.28 for "init-index"; "nginx" running`, tl.Verdict)
+	assert.Equal(t, `initialised in 60s, 58.0s of it pulling busybox:1.28 for "init-index"; "nginx" running`, tl.Verdict)
 	init := tl.Steps[0]
 	require.NotNil(t, init.Pull)
 	require.NotNil(t, init.PullSeconds)
@@ -83,7 +83,7 @@ func TestColdPullDominates(t *testing.T) {
 	// A pull that is a small part of the time is not named.
 	events[1] = event("init-index", "Pulled", "Successfully pulled", 2, 2, 1)
 	tl = buildWith(nxPod(), events, 300)
-	assert.Equal(t, `initialised in 1m00s; "nginx" running`, tl.Verdict)
+	assert.Equal(t, `initialised in 60s; "nginx" running`, tl.Verdict)
 	assert.InDelta(t, 1, *tl.Steps[0].PullSeconds, 0.001)
 }
 
@@ -95,7 +95,7 @@ func TestAlreadyPresent(t *testing.T) {
 	require.NotNil(t, tl.Steps[0].Pull)
 	assert.True(t, tl.Steps[0].Pull.AlreadyPresent)
 	assert.Nil(t, tl.Steps[0].PullSeconds)
-	assert.Equal(t, `initialised in 1m00s; "nginx" running`, tl.Verdict)
+	assert.Equal(t, `initialised in 60s; "nginx" running`, tl.Verdict)
 	// No events for nginx: nothing is said about its pull.
 	assert.Nil(t, tl.Steps[1].Pull)
 }
@@ -106,7 +106,7 @@ func TestNoEventsSayNothingAboutPulls(t *testing.T) {
 		assert.Nil(t, s.Pull, s.Name)
 		assert.Nil(t, s.PullSeconds, s.Name)
 	}
-	assert.Equal(t, `initialised in 1m00s; "nginx" running`, tl.Verdict)
+	assert.Equal(t, `initialised in 60s; "nginx" running`, tl.Verdict)
 }
 
 func TestPullInProgressBlocks(t *testing.T) {
@@ -198,7 +198,7 @@ func TestScheduling(t *testing.T) {
 	p.Status = corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled,
 		Status: corev1.ConditionFalse, Reason: "Unschedulable", Message: "0/3 nodes are available: 3 Insufficient cpu.", LastTransitionTime: mt(0)}}}
 	tl := buildWith(p, []corev1.Event{}, 120)
-	assert.Equal(t, "not scheduled for 2m00s: Unschedulable 0/3 nodes are available: 3 Insufficient cpu.", tl.Verdict)
+	assert.Equal(t, "not scheduled for 2m: Unschedulable 0/3 nodes are available: 3 Insufficient cpu.", tl.Verdict)
 	assert.True(t, tl.Unscheduled)
 	require.NotNil(t, tl.ScheduledSeconds)
 	assert.InDelta(t, 120, *tl.ScheduledSeconds, 0.001)
@@ -209,7 +209,7 @@ func TestScheduling(t *testing.T) {
 	tl = buildWith(p, nil, 300)
 	require.NotNil(t, tl.ScheduledSeconds)
 	assert.InDelta(t, 40, *tl.ScheduledSeconds, 0.001)
-	assert.Equal(t, `scheduled after 40.0s; initialised in 1m00s; "nginx" running`, tl.Verdict)
+	assert.Equal(t, `scheduled after 40.0s; initialised in 60s; "nginx" running`, tl.Verdict)
 
 	// Scheduled at once: nothing to say.
 	tl = buildWith(nxPod(), nil, 300)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podmodel"
@@ -556,19 +557,16 @@ func durationWords(s *Step) string {
 }
 
 // FormatSeconds prints a duration with a tenth of a second below a minute
-// ("4.2s"), else minutes and seconds ("2m05s") or hours and minutes.
+// ("4.2s"), where init steps differ; longer ones in kubectl's human form
+// ("95s", "62m", "5h30m", "3d4h", "460d") from apimachinery.
 func FormatSeconds(sec float64) string {
 	if sec < 0 {
 		sec = 0
 	}
-	switch {
-	case sec < 60:
+	if sec < 60 {
 		return fmt.Sprintf("%.1fs", sec)
-	case sec < 3600:
-		return fmt.Sprintf("%dm%02ds", int(sec)/60, int(sec)%60)
-	default:
-		return fmt.Sprintf("%dh%02dm", int(sec)/3600, int(sec)%3600/60)
 	}
+	return duration.HumanDuration(time.Duration(sec * float64(time.Second)))
 }
 
 // StepStats are the durations of one init step (or of its image pull) across several pods.

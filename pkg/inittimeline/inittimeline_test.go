@@ -84,7 +84,7 @@ func TestTimelines(t *testing.T) {
 		},
 		{
 			file: "sidecar-oom-restarts", now: "2026-03-02T13:02:00Z", status: "Running",
-			verdict: `initialised in 1m13s; 1 sidecar started; sidecar "vault-agent" restarted 4 times, last OOMKilled (exit 137); "pay" running`,
+			verdict: `initialised in 73s; 1 sidecar started; sidecar "vault-agent" restarted 4 times, last OOMKilled (exit 137); "pay" running`,
 			order:   []string{"vault-agent", "load-secrets", "pay"},
 			states:  map[string]inittimeline.State{"vault-agent": "started", "load-secrets": "completed", "pay": "running"},
 			initSec: 73,
@@ -276,7 +276,8 @@ func TestAggregate(t *testing.T) {
 }
 
 func TestFormatSeconds(t *testing.T) {
-	for in, want := range map[float64]string{0: "0.0s", 4.23: "4.2s", 59.9: "59.9s", 65: "1m05s", 3725: "1h02m", -1: "0.0s"} {
+	for in, want := range map[float64]string{0: "0.0s", 4.23: "4.2s", 59.9: "59.9s", 65: "65s", 255: "4m15s", 3725: "62m",
+		5*3600 + 30*60: "5h30m", 76 * 3600: "3d4h", 460*86400 + 3599: "460d", -1: "0.0s"} {
 		assert.Equal(t, want, inittimeline.FormatSeconds(in), "%v", in)
 	}
 }

@@ -86,7 +86,7 @@ type Pod struct {
 	Status   string
 	Ready    string
 	Restarts int
-	// LastRestartAt is when the newest restart counted in Restarts ended; nil when unknown.
+	// LastRestartAt is when the newest restart counted in Restarts ended the run before it.
 	LastRestartAt *time.Time
 	// StartTime is status.startTime.
 	StartTime *time.Time
@@ -110,6 +110,9 @@ func Build(pod *corev1.Pod, cls classify.Result) Pod {
 	}
 	if pod.Status.StartTime != nil {
 		p.StartTime = timePtr(pod.Status.StartTime.Time)
+	}
+	if !sum.LastRestartAt.IsZero() {
+		p.LastRestartAt = timePtr(sum.LastRestartAt)
 	}
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {

@@ -101,7 +101,9 @@ func TestPrintListShapes(t *testing.T) {
 	require.NoError(t, printers.PrintList(&ym, "yaml", items))
 	assert.True(t, strings.HasPrefix(js.String(), "["))
 	assert.Contains(t, ym.String(), "kind: List")
-	assert.Error(t, printers.ValidateOutput("wide"))
+	assert.Error(t, printers.ValidateOutput("wide"), "version has no view to widen")
+	assert.NoError(t, printers.ValidateViewOutput("wide"))
+	assert.Error(t, printers.ValidateViewOutput("table"))
 }
 
 // Whatever a container prints, the escaped text holds no control character.

@@ -49,7 +49,6 @@ const (
 	minBarWidth     = 20
 	maxBarWidth     = 100
 	defaultWidth    = 120 // when --timeline is asked for and the width is unknown
-	columnGap       = 3
 	timelineHeading = "TIMELINE"
 )
 
@@ -88,19 +87,20 @@ func PrintInitTimelines(w io.Writer, format string, tls []inittimeline.Timeline,
 // InitHeader writes the title and the verdict of a pod.
 func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 	c := o.Color
-	head := podTitle(c, t.Namespace, t.Name, t.Source)
+	what := podTitle(c, t.Namespace, t.Name, t.Source)
+	var when []string
 	if t.HasStatus {
-		head = append(head, c.Paint(Sanitize(t.Status), statusColor(t.Status)...), t.Ready+" ready")
+		what = append(what, c.Paint(Sanitize(t.Status), statusColor(t.Status)...), t.Ready+" ready")
 		if t.StartedAt != nil {
-			head = append(head, "started "+t.StartedAt.UTC().Format(time.RFC3339))
+			when = append(when, "started "+t.StartedAt.UTC().Format(time.RFC3339))
 		}
 	} else {
-		head = append(head, "no status (manifest)")
+		what = append(what, "no status (manifest)")
 	}
-	fmt.Fprintln(w, strings.Join(head, "   "))
-	fmt.Fprintln(w, Sanitize(t.Verdict))
+	WriteFields(w, o.Width, "   ", append(what[:len(what):len(what)], when...), [][]string{what, when})
+	WriteWrapped(w, o.Width, Sanitize(t.Verdict))
 	if t.NowFromManifest {
-		fmt.Fprintf(w, "times measured up to %s, the newest time in the manifest\n", t.Now.UTC().Format(time.RFC3339))
+		WriteWrapped(w, o.Width, fmt.Sprintf("times measured up to %s, the newest time in the manifest", t.Now.UTC().Format(time.RFC3339)))
 	}
 }
 
@@ -109,6 +109,7 @@ func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 	fmt.Fprintln(w)
 	items := tableItems(t)
 	header, rows := stepRows(t, items, o, false)
+	gap := columnSep
 	var plain bytes.Buffer
 	if err := writeTable(&plain, header, rows, ""); err != nil {
 		return err
@@ -116,8 +117,9 @@ func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 	if o.Width > 0 && visibleWidth(plain.String()) > o.Width {
 		// Too wide for the terminal: wrapped rows would double the height.
 		header, rows = stepRows(t, items, o, true)
+		header, rows, gap = fitTable(o.Width, "", compactColumns(header), rows)
 		plain.Reset()
-		if err := writeTable(&plain, header, rows, ""); err != nil {
+		if err := writeTableGap(&plain, header, rows, "", gap); err != nil {
 			return err
 		}
 	}
@@ -133,14 +135,14 @@ func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 		}
 		width = defaultWidth
 	}
-	room := width - visibleWidth(plain.String()) - columnGap
+	room := width - visibleWidth(plain.String()) - gap
 	scale := newScale(t, items)
 	if room >= minBarWidth {
 		room = min(room, maxBarWidth)
 		for i := range rows {
 			rows[i] = append(rows[i], items[i].bar(t, scale, room, o.Color))
 		}
-		if err := writeTable(w, append(header, timelineHeading), rows, ""); err != nil {
+		if err := writeTableGap(w, append(header, timelineHeading), rows, "", gap); err != nil {
 			return err
 		}
 		legend(w, t, scale, items, o.Color)
@@ -382,6 +384,29 @@ func (it *tableItem) bar(t *inittimeline.Timeline, sc scale, width int, c Painte
 		color = green
 	}
 	return strings.Replace(string(cells), run, c.Paint(run, color), 1)
+}
+
+// compactColumns say how the compact table gives way when even it is too
+// wide: RESTARTS keeps its count (the verdict tells the last exit), then
+// STARTED goes (DURATION and the order remain), then EXIT (STATE says
+// completed or failed, the verdict the failing step's exit), then long
+// reasons lose their middle. The step, container and kind/role stay whole.
+func compactColumns(header []string) []Column {
+	cols := make([]Column, len(header))
+	for i, h := range header {
+		cols[i] = Column{Header: h}
+		switch h {
+		case "RESTARTS":
+			cols[i].Short, cols[i].ShortAt, cols[i].Elide = restartCount, 1, true
+		case "STARTED":
+			cols[i].DropAt = 2
+		case "EXIT":
+			cols[i].DropAt = 3
+		case "REASON":
+			cols[i].Elide = true
+		}
+	}
+	return cols
 }
 
 func stateColor(s *inittimeline.Step) []string {
@@ -648,8 +673,8 @@ func stepStats(w io.Writer, stats []inittimeline.StepStats, pods int, o InitOpti
 			if st.Kind == inittimeline.KindPull {
 				what = "the image pull of " + what
 			}
-			fmt.Fprintf(w, "Slowest init step across %d pods: %s (init %d), median %s, max %s over %d pods\n", pods,
-				what, st.Order, inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max), st.Pods)
+			WriteWrapped(w, o.Width, fmt.Sprintf("Slowest init step across %d pods: %s (init %d), median %s, max %s over %d pods", pods,
+				what, st.Order, inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max), st.Pods))
 		}
 	}
 	rows := make([][]string, 0, len(stats))
@@ -666,7 +691,8 @@ func stepStats(w io.Writer, stats []inittimeline.StepStats, pods int, o InitOpti
 			inittimeline.FormatSeconds(st.Min), inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max),
 			Sanitize(st.MaxPod), mark})
 	}
-	return writeTable(w, []string{"STEP", "INIT", "PODS", "MIN", "MEDIAN", "MAX", "MAX POD", ""}, rows, "  ")
+	return WriteTable(w, o.Width, "  ", []Column{{Header: "STEP"}, {Header: "INIT"}, {Header: "PODS"}, {Header: "MIN"},
+		{Header: "MEDIAN"}, {Header: "MAX"}, {Header: "MAX POD"}, {Header: ""}}, rows)
 }
 
 // InitChanges writes the transitions seen while watching, one per line, the
@@ -694,6 +720,6 @@ func InitChanges(w io.Writer, t *inittimeline.Timeline, changes []inittimeline.C
 			label = o.Color.Paint(label, bold)
 		}
 		pad := strings.Repeat(" ", max(labels-utf8.RuneCountInString(Sanitize(ch.Label)), 0))
-		fmt.Fprintf(w, "%-*s %s%s   %s\n", timeWidth, at, label, pad, Sanitize(ch.What))
+		WriteHanging(w, o.Width, fmt.Sprintf("%-*s %s%s   ", timeWidth, at, label, pad), Sanitize(ch.What))
 	}
 }

@@ -65,9 +65,9 @@ func TestInitShowsImagePull(t *testing.T) {
 	t.Logf("output:\n%s", res.Stdout)
 	out := res.Stdout
 	inOrder(t, out,
-		`initialised in 1m00s, 58\.0s of it pulling busybox:1\.28 for "init-index"; "app" running\n`,
+		`initialised in 60s, 58\.0s of it pulling busybox:1\.28 for "init-index"; "app" running\n`,
 		`1/1\s+init-index\s+pull\s+-\s+pulled\s+\+1\.0s\s+\+59\.0s\s+58\.0s\s+-\s+busybox:1\.28\s+-\s+ ?▓+\s*\n`,
-		`1/1\s+init-index\s+init\s+init\s+completed\s+\+59\.0s\s+\+1m00s\s+1\.0s`,
+		`1/1\s+init-index\s+init\s+init\s+completed\s+\+59\.0s\s+\+60s\s+1\.0s`,
 		`app\s+app\s+pull\s+-\s+present\s+.*nginx:1\.27 already present`,
 		`▓ pulling`,
 	)
