@@ -11,7 +11,11 @@
 #   export PATH=<repo>/bin:<kubectl dir>:$PATH
 #
 # Environment: PODS_PATTERN_E2E_DIR (state dir, default /tmp/pods-pattern-e2e),
-# PODS_PATTERN_CACHE (see hack/build-tools.sh).
+# PODS_PATTERN_CACHE (see hack/build-tools.sh), PODS_PATTERN_MIN_REQUEST_TIMEOUT
+# (kube-apiserver's --min-request-timeout in seconds, default its own 1800:
+# the server closes a watch that set no timeout of its own after 1 to 2 times
+# this; hack/e2e.sh sets 5 so that every follow and watch of the suite has to
+# survive such closes).
 # Stop it with hack/cluster-down.sh (same PODS_PATTERN_E2E_DIR).
 set -euo pipefail
 
@@ -21,6 +25,7 @@ STATE_DIR="${PODS_PATTERN_E2E_DIR:-/tmp/pods-pattern-e2e}"
 export PODS_PATTERN_E2E_DIR="${STATE_DIR}" # for cluster-down on failure
 NODE_NAME="lab-node"
 READY_TIMEOUT=90
+MIN_REQUEST_TIMEOUT="${PODS_PATTERN_MIN_REQUEST_TIMEOUT:-1800}"
 
 log() { echo "cluster-up: $*" >&2; }
 die() {
@@ -34,6 +39,9 @@ PKI="${STATE_DIR}/pki"
 RUN="${STATE_DIR}/run"
 LOGS="${STATE_DIR}/logs"
 KUBECONFIG_FILE="${STATE_DIR}/kubeconfig"
+
+[[ "${MIN_REQUEST_TIMEOUT}" =~ ^[1-9][0-9]*$ ]] ||
+	die "PODS_PATTERN_MIN_REQUEST_TIMEOUT must be a number of seconds > 0, got '${MIN_REQUEST_TIMEOUT}'"
 
 print_usage_lines() {
 	echo "export KUBECONFIG=${KUBECONFIG_FILE}"
@@ -191,6 +199,7 @@ start_process kube-apiserver "${BIN_DIR}/kube-apiserver" \
 	--kubelet-client-certificate="${PKI}/apiserver-kubelet-client.crt" \
 	--kubelet-client-key="${PKI}/apiserver-kubelet-client.key" \
 	--kubelet-preferred-address-types=InternalIP \
+	--min-request-timeout="${MIN_REQUEST_TIMEOUT}" \
 	--profiling=false
 
 # --- kubeconfig ------------------------------------------------------------
@@ -298,6 +307,7 @@ PODS_PATTERN_API_SERVER=https://127.0.0.1:${API_PORT}
 PODS_PATTERN_KUBELET_URL=https://127.0.0.1:${KUBELET_PORT}
 PODS_PATTERN_KUBELET_DIR=${STATE_DIR}/kubelet-logs
 PODS_PATTERN_NODE=${NODE_NAME}
+PODS_PATTERN_MIN_REQUEST_TIMEOUT=${MIN_REQUEST_TIMEOUT}
 EOF
 
 ok=1

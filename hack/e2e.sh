@@ -8,6 +8,9 @@
 #
 # PODS_PATTERN_PLUGIN=/path/to/kubectl-pods_pattern tests that binary instead
 # of building one (e.g. the one `make build` stamped with its version).
+# The API server closes watches after 5 to 10 s (PODS_PATTERN_MIN_REQUEST_TIMEOUT,
+# see hack/cluster-up.sh), so every `logs -f` and `init --watch` of the suite
+# runs across server-side closes, as it would over hours on a real cluster.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,6 +35,7 @@ fi
 # A state dir of its own, so that a developer's cluster-up cluster is untouched.
 run_dir="$(mktemp -d "${TMPDIR:-/tmp}/pods-pattern-e2e-run.XXXXXX")"
 export PODS_PATTERN_E2E_DIR="${run_dir}/cluster"
+export PODS_PATTERN_MIN_REQUEST_TIMEOUT="${PODS_PATTERN_MIN_REQUEST_TIMEOUT:-5}"
 teardown() {
 	local rc=$?
 	hack/cluster-down.sh || rc=1

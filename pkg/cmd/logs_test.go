@@ -24,6 +24,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 )
 
 // fakeLogs serves pods/log from a table keyed by "pod/container" (and
@@ -51,7 +52,27 @@ func (f *fakeLogs) react(action k8stesting.Action) (bool, runtime.Object, error)
 	if err := f.failures[key]; err != nil {
 		return true, nil, err
 	}
-	return true, &runtime.Unknown{Raw: []byte(f.logs[key])}, nil
+	return true, &runtime.Unknown{Raw: []byte(served(f.logs[key], opts))}, nil
+}
+
+// served is what a kubelet sends of a log kept as "<stamp> <text>" lines:
+// without timestamps=true the stamps are left out, and limitBytes counts
+// what is sent.
+func served(log string, opts *corev1.PodLogOptions) string {
+	if !opts.Timestamps {
+		var b strings.Builder
+		for _, l := range strings.SplitAfter(log, "\n") {
+			if _, text, ok := strings.Cut(l, " "); ok {
+				l = text
+			}
+			b.WriteString(l)
+		}
+		log = b.String()
+	}
+	if opts.LimitBytes != nil && int64(len(log)) > *opts.LimitBytes {
+		log = log[:*opts.LimitBytes]
+	}
+	return log
 }
 
 func runLogs(t *testing.T, pods []*corev1.Pod, logs *fakeLogs, args ...string) (string, string, error) {
@@ -201,14 +222,16 @@ func TestLogsRequestOptions(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, logs.requests, 1)
 	r := logs.requests[0]
-	assert.True(t, r.Timestamps)
+	// One stream read once needs no merge: no timestamps, and the API
+	// applies --limit-bytes to the messages as kubectl's does.
+	assert.False(t, r.Timestamps)
 	assert.Equal(t, "nginx", r.Container)
 	require.NotNil(t, r.TailLines)
 	assert.Equal(t, int64(5), *r.TailLines)
 	require.NotNil(t, r.SinceSeconds)
 	assert.Equal(t, int64(90), *r.SinceSeconds)
-	// Without --timestamps kubectl's limit counts messages only: applied here, not by the API.
-	assert.Nil(t, r.LimitBytes)
+	require.NotNil(t, r.LimitBytes)
+	assert.Equal(t, int64(1000), *r.LimitBytes)
 
 	logs = seedLogs()
 	out, _, err := runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "-c", "nginx", "--limit-bytes", "20")
@@ -216,8 +239,19 @@ func TestLogsRequestOptions(t *testing.T) {
 	assert.Equal(t, "[nginx main] 10.0.0.1 - - \"GET /?\n", out)
 
 	logs = seedLogs()
+	out, _, err = runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "-c", "nginx", "-o", "json", "--limit-bytes", "20")
+	require.NoError(t, err)
+	var line map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &line))
+	assert.Equal(t, `10.0.0.1 - - "GET /?`, line["message"])
+	// With -o json the API sends timestamps (JSON has the time): the limit counts messages here.
+	require.True(t, logs.requests[0].Timestamps)
+	assert.Nil(t, logs.requests[0].LimitBytes)
+
+	logs = seedLogs()
 	_, _, err = runLogs(t, []*corev1.Pod{logsSeedPod(t)}, logs, "nx", "-c", "nginx", "--limit-bytes", "1000", "--timestamps")
 	require.NoError(t, err)
+	assert.True(t, logs.requests[0].Timestamps)
 	require.NotNil(t, logs.requests[0].LimitBytes)
 	assert.Equal(t, int64(1000), *logs.requests[0].LimitBytes)
 }
@@ -390,7 +424,7 @@ func TestLogsLongLines(t *testing.T) {
 	require.NoError(t, err)
 	lines := strings.Split(out, "\n")
 	require.Len(t, lines, 4)
-	assert.Equal(t, 1<<20-len(t1)-1+len(truncatedMark), len(lines[0]))
-	assert.True(t, strings.HasSuffix(lines[0], "xxx"+truncatedMark))
+	assert.Equal(t, 1<<20-len(t1)-1+len(printers.LogCutMark), len(lines[0]))
+	assert.True(t, strings.HasSuffix(lines[0], "xxx"+printers.LogCutMark))
 	assert.Equal(t, []string{"no newline at the end", "after", ""}, lines[1:])
 }

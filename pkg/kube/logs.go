@@ -2,43 +2,30 @@ package kube
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/watch"
 )
 
-// LogOptions are kubectl logs' options for one container's stream.
-type LogOptions struct {
-	Follow       bool
-	Previous     bool
-	SinceSeconds *int64
-	SinceTime    *time.Time
-	TailLines    *int64
-	LimitBytes   *int64
-	// Timestamps is kubectl's --timestamps: whether the user sees them. The
-	// API counts --limit-bytes over what it sends; without --timestamps
-	// kubectl's limit counts the messages only, so it is applied here.
-	Timestamps bool
-}
-
 // ContainerLog is the log of one container instance. Open and Resume make it
-// a logmerge.Source: timestamps are always requested, since the merge orders
-// by them and --timestamps only decides whether they are printed.
+// a logmerge.Source.
 type ContainerLog struct {
 	Client    *Client
 	Namespace string
 	Pod       string
-	Container string
 	// ContainerID is the instance being read ("" when the status has none):
 	// a stream is reopened only while the same instance runs.
 	ContainerID string
-	Options     LogOptions
+	// Options is the request, Container included. After a cut the stream is
+	// reopened from its last line instead of --tail and --since.
+	Options corev1.PodLogOptions
+	// MessageLimit is --limit-bytes when the request asks for timestamps the
+	// user does not see: the API counts the limit over what it sends, kubectl
+	// over the messages, so it is applied here (Options.LimitBytes is nil).
+	MessageLimit *int64
 	// Fresh means the instance started after the command did: all of its
 	// lines are new, so --tail and --since do not apply.
 	Fresh bool
@@ -50,32 +37,19 @@ type ContainerLog struct {
 
 // Open requests the log; since (after a cut) replaces --tail and --since.
 func (l *ContainerLog) Open(ctx context.Context, since time.Time) (io.ReadCloser, error) {
-	o := &corev1.PodLogOptions{
-		Container:  l.Container,
-		Follow:     l.Options.Follow,
-		Previous:   l.Options.Previous,
-		Timestamps: true,
+	o := l.Options
+	if !since.IsZero() || l.Fresh {
+		o.SinceSeconds, o.SinceTime, o.TailLines = nil, nil, nil
 	}
-	if l.Options.Timestamps {
-		o.LimitBytes = l.Options.LimitBytes
-	}
-	switch {
-	case !since.IsZero():
+	if !since.IsZero() {
 		o.SinceTime = &metav1.Time{Time: since}
-	case l.Fresh:
-	default:
-		o.SinceSeconds = l.Options.SinceSeconds
-		o.TailLines = l.Options.TailLines
-		if l.Options.SinceTime != nil {
-			o.SinceTime = &metav1.Time{Time: *l.Options.SinceTime}
-		}
 	}
-	rc, err := l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, o).Stream(ctx)
+	rc, err := l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, &o).Stream(ctx)
 	if err != nil {
 		return nil, Explain(err)
 	}
-	if l.Options.LimitBytes != nil && o.LimitBytes == nil {
-		return &messageLimiter{rc: rc, left: *l.Options.LimitBytes, inStamp: true}, nil
+	if l.MessageLimit != nil {
+		return &messageLimiter{rc: rc, left: *l.MessageLimit, inStamp: true}, nil
 	}
 	return rc, nil
 }
@@ -119,7 +93,7 @@ func (m *messageLimiter) Close() error { return m.rc.Close() }
 // to read what it wrote between the break and its end. A new instance is
 // left to the pod watch, which attaches it as a stream of its own.
 func (l *ContainerLog) Resume(ctx context.Context) (bool, error) {
-	if !l.Options.Follow || l.Options.Previous || l.Options.LimitBytes != nil {
+	if !l.Options.Follow || l.Options.Previous || l.Options.LimitBytes != nil || l.MessageLimit != nil {
 		return false, nil
 	}
 	// A stream that keeps ending at once must not spin.
@@ -137,7 +111,7 @@ func (l *ContainerLog) Resume(ctx context.Context) (bool, error) {
 		}
 		return false, explain(err, "pod", l.Pod, l.Namespace)
 	}
-	st := FindContainerStatus(pod, l.Container)
+	st := FindContainerStatus(pod, l.Options.Container)
 	if st == nil || (l.ContainerID != "" && st.ContainerID != l.ContainerID) {
 		return false, nil
 	}
@@ -163,141 +137,4 @@ func FindContainerStatus(pod *corev1.Pod, name string) *corev1.ContainerStatus {
 		}
 	}
 	return nil
-}
-
-// PodEvent is a change of a watched pod.
-type PodEvent struct {
-	Pod     *corev1.Pod
-	Deleted bool
-}
-
-// WatchPods sends the pods the query selects, and every change of them,
-// until ctx ends. Pods named by name are watched by name, TYPE/NAME and -l by
-// label selector. A broken watch is started again from the last version seen,
-// or listed again when that version is gone.
-func (c *Client) WatchPods(ctx context.Context, q Query, events chan<- PodEvent) error {
-	ns := q.Namespace
-	if q.AllNamespaces {
-		ns = metav1.NamespaceAll
-	}
-	type target struct{ ns, labels, fields string }
-	var targets []target
-	if q.Selector != "" || (q.AllNamespaces && len(q.Names) == 0) {
-		targets = append(targets, target{ns: ns, labels: q.Selector})
-	}
-	for _, arg := range q.Names {
-		ref, err := ParseRef(arg)
-		if err != nil {
-			return err
-		}
-		if ref.Type == "pod" {
-			targets = append(targets, target{ns: q.Namespace, fields: fields.OneTermEqualSelector("metadata.name", ref.Name).String()})
-			continue
-		}
-		sel, err := c.selectorOf(ctx, q.Namespace, ref)
-		if err != nil {
-			return explain(err, ref.Type, ref.Name, q.Namespace)
-		}
-		targets = append(targets, target{ns: q.Namespace, labels: sel})
-	}
-	errs := make(chan error, len(targets))
-	for _, t := range targets {
-		go func() {
-			errs <- c.watchPods(ctx, metav1.ListOptions{LabelSelector: t.labels, FieldSelector: t.fields}, t.ns, events)
-		}()
-	}
-	var first error
-	for range targets {
-		if err := <-errs; err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
-func (c *Client) watchPods(ctx context.Context, opts metav1.ListOptions, ns string, events chan<- PodEvent) error {
-	send := func(ev PodEvent) bool {
-		select {
-		case events <- ev:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	pause := func() bool {
-		select {
-		case <-time.After(time.Second):
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	for ctx.Err() == nil {
-		list, err := c.CS.CoreV1().Pods(ns).List(ctx, opts)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
-				return explain(err, "pods", "", ns)
-			}
-			if !pause() {
-				return nil
-			}
-			continue
-		}
-		for i := range list.Items {
-			if !send(PodEvent{Pod: &list.Items[i]}) {
-				return nil
-			}
-		}
-		rv := list.ResourceVersion
-		for ctx.Err() == nil {
-			wo := opts
-			wo.ResourceVersion, wo.AllowWatchBookmarks = rv, true
-			w, err := c.CS.CoreV1().Pods(ns).Watch(ctx, wo)
-			if err != nil {
-				break
-			}
-			gone := false
-			for ev := range w.ResultChan() {
-				switch ev.Type {
-				case watch.Added, watch.Modified, watch.Deleted:
-					pod, ok := ev.Object.(*corev1.Pod)
-					if !ok {
-						continue
-					}
-					rv = pod.ResourceVersion
-					if !send(PodEvent{Pod: pod, Deleted: ev.Type == watch.Deleted}) {
-						w.Stop()
-						return nil
-					}
-				case watch.Bookmark:
-					if m, err := metaAccessor(ev.Object); err == nil {
-						rv = m
-					}
-				case watch.Error:
-					gone = true
-				}
-				if gone {
-					break
-				}
-			}
-			w.Stop()
-			if gone {
-				break // the version is too old (410): list again
-			}
-		}
-		if !pause() {
-			return nil
-		}
-	}
-	return nil
-}
-
-func metaAccessor(obj any) (string, error) {
-	if o, ok := obj.(metav1.Object); ok {
-		return o.GetResourceVersion(), nil
-	}
-	return "", fmt.Errorf("bookmark without metadata: %T", obj)
 }

@@ -26,22 +26,24 @@ func TestContainerLogResume(t *testing.T) {
 	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
 	exited := corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}}
 	waiting := corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
-	follow := LogOptions{Follow: true}
+	follow := corev1.PodLogOptions{Container: "nginx", Follow: true}
 	limit := int64(10)
 	cases := []struct {
 		name string
 		pod  *corev1.Pod
-		opts LogOptions
+		opts corev1.PodLogOptions
+		msgs *int64 // MessageLimit
 		want []bool // answers to successive Resume calls
 	}{
-		{"same instance still running", logPod(running, "c://1"), follow, []bool{true, true}},
-		{"a new instance is the watch's", logPod(running, "c://2"), follow, []bool{false}},
-		{"exited: read once more, then stop", logPod(exited, "c://1"), follow, []bool{true, false}},
-		{"waiting", logPod(waiting, "c://1"), follow, []bool{false}},
-		{"no follow", logPod(running, "c://1"), LogOptions{}, []bool{false}},
-		{"previous instance", logPod(running, "c://1"), LogOptions{Follow: true, Previous: true}, []bool{false}},
-		{"limit reached", logPod(running, "c://1"), LogOptions{Follow: true, LimitBytes: &limit}, []bool{false}},
-		{"pod gone", nil, follow, []bool{false}},
+		{"same instance still running", logPod(running, "c://1"), follow, nil, []bool{true, true}},
+		{"a new instance is the watch's", logPod(running, "c://2"), follow, nil, []bool{false}},
+		{"exited: read once more, then stop", logPod(exited, "c://1"), follow, nil, []bool{true, false}},
+		{"waiting", logPod(waiting, "c://1"), follow, nil, []bool{false}},
+		{"no follow", logPod(running, "c://1"), corev1.PodLogOptions{Container: "nginx"}, nil, []bool{false}},
+		{"previous instance", logPod(running, "c://1"), corev1.PodLogOptions{Container: "nginx", Follow: true, Previous: true}, nil, []bool{false}},
+		{"limit reached", logPod(running, "c://1"), corev1.PodLogOptions{Container: "nginx", Follow: true, LimitBytes: &limit}, nil, []bool{false}},
+		{"message limit reached", logPod(running, "c://1"), follow, &limit, []bool{false}},
+		{"pod gone", nil, follow, nil, []bool{false}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -49,7 +51,7 @@ func TestContainerLogResume(t *testing.T) {
 			if c.pod != nil {
 				cs = fake.NewClientset(c.pod)
 			}
-			l := &ContainerLog{Client: &Client{CS: cs}, Namespace: "default", Pod: "nx", Container: "nginx", ContainerID: "c://1", Options: c.opts}
+			l := &ContainerLog{Client: &Client{CS: cs}, Namespace: "default", Pod: "nx", ContainerID: "c://1", Options: c.opts, MessageLimit: c.msgs}
 			for i, want := range c.want {
 				l.lastResume = time.Time{} // no back-off wait in the test
 				got, err := l.Resume(context.Background())
@@ -69,20 +71,20 @@ func TestContainerLogOpenOptions(t *testing.T) {
 		resumeAt time.Time
 		check    func(t *testing.T, o *corev1.PodLogOptions)
 	}{
-		{"first open keeps --tail and --since", ContainerLog{Options: LogOptions{Follow: true, TailLines: &tail, SinceSeconds: &secs}}, time.Time{},
+		{"first open keeps --tail and --since", ContainerLog{Options: corev1.PodLogOptions{Follow: true, TailLines: &tail, SinceSeconds: &secs}}, time.Time{},
 			func(t *testing.T, o *corev1.PodLogOptions) {
 				assert.Equal(t, &tail, o.TailLines)
 				assert.Equal(t, &secs, o.SinceSeconds)
 				assert.True(t, o.Follow)
 			}},
-		{"a reopen starts at the last line", ContainerLog{Options: LogOptions{Follow: true, TailLines: &tail, SinceSeconds: &secs}}, since,
+		{"a reopen starts at the last line", ContainerLog{Options: corev1.PodLogOptions{Follow: true, TailLines: &tail, SinceSeconds: &secs}}, since,
 			func(t *testing.T, o *corev1.PodLogOptions) {
 				assert.Nil(t, o.TailLines)
 				assert.Nil(t, o.SinceSeconds)
 				require.NotNil(t, o.SinceTime)
 				assert.True(t, since.Equal(o.SinceTime.Time))
 			}},
-		{"a new instance shows everything", ContainerLog{Fresh: true, Options: LogOptions{Follow: true, TailLines: &tail}}, time.Time{},
+		{"a new instance shows everything", ContainerLog{Fresh: true, Options: corev1.PodLogOptions{Follow: true, TailLines: &tail}}, time.Time{},
 			func(t *testing.T, o *corev1.PodLogOptions) {
 				assert.Nil(t, o.TailLines)
 				assert.Nil(t, o.SinceTime)
@@ -92,13 +94,14 @@ func TestContainerLogOpenOptions(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cs := fake.NewClientset()
 			l := c.log
-			l.Client, l.Namespace, l.Pod, l.Container = &Client{CS: cs}, "default", "nx", "nginx"
+			l.Client, l.Namespace, l.Pod = &Client{CS: cs}, "default", "nx"
+			l.Options.Container, l.Options.Timestamps = "nginx", true
 			rc, err := l.Open(context.Background(), c.resumeAt)
 			require.NoError(t, err)
 			require.NoError(t, rc.Close())
 			require.Len(t, cs.Actions(), 1)
 			o := cs.Actions()[0].(interface{ GetValue() any }).GetValue().(*corev1.PodLogOptions)
-			assert.True(t, o.Timestamps, "the merge needs the timestamps")
+			assert.True(t, o.Timestamps, "the request is sent as given")
 			assert.Equal(t, "nginx", o.Container)
 			c.check(t, o)
 		})

@@ -8,11 +8,18 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
+	watchtools "k8s.io/client-go/tools/watch"
 )
+
+// PodEvent is a change of a watched pod.
+type PodEvent struct {
+	Pod     *corev1.Pod
+	Deleted bool
+}
 
 // PodChange is called with every new version of the watched pod; returning
 // true ends the watch.
@@ -21,108 +28,253 @@ type PodChange func(pod *corev1.Pod) (done bool, err error)
 // ErrPodDeleted is returned when the watched pod goes away.
 var ErrPodDeleted = errors.New("pod was deleted")
 
-// resumeDelay spaces out re-opened watches so that a server that closes
-// them at once is not hammered. A variable so tests need not wait.
-var resumeDelay = time.Second
+// relistDelay spaces out lists after a watch failed for a reason other than
+// an expired version, so that a failing server is not hammered. A variable so
+// tests need not wait.
+var relistDelay = time.Second
 
-// WatchPod follows one pod with a single watch request from resourceVersion
-// (that of the pod already read), calling onChange for each new version. A
-// watch the server closes (timeouts, restarts) is re-opened from the last
-// version seen; when that version is too old (410 Gone) the pod is read
-// again and followed from there, so no change is lost or replayed. It returns
-// ctx.Err() when ctx ends, and stops its watch before it returns.
+// WatchPod follows one pod from resourceVersion (that of the pod already
+// read), calling onChange for each new version. It returns ErrPodDeleted when
+// the pod goes away and ctx.Err() when ctx ends.
 func (c *Client) WatchPod(ctx context.Context, namespace, name, resourceVersion string, onChange PodChange) error {
+	sel := podSelection{namespace: namespace, fields: fields.OneTermEqualSelector("metadata.name", name).String()}
+	known := []types.NamespacedName{{Namespace: namespace, Name: name}}
+	return c.watch(ctx, sel, resourceVersion, known, func(ev PodEvent) (bool, error) {
+		if ev.Deleted {
+			return true, ErrPodDeleted
+		}
+		return onChange(ev.Pod)
+	})
+}
+
+// WatchPods sends the pods the query selects, and every change of them,
+// until ctx ends (then it returns nil). Pods named by name are watched by
+// name, TYPE/NAME and -l by label selector.
+func (c *Client) WatchPods(ctx context.Context, q Query, events chan<- PodEvent) error {
+	sels, err := c.selections(ctx, q)
+	if err != nil {
+		return err
+	}
+	send := func(ev PodEvent) (bool, error) {
+		select {
+		case events <- ev:
+			return false, nil
+		case <-ctx.Done():
+			return true, nil
+		}
+	}
+	errs := make(chan error, len(sels))
+	for _, s := range sels {
+		go func() { errs <- c.watch(ctx, s, "", nil, send) }()
+	}
+	var first error
+	for range sels {
+		if err := <-errs; err != nil && first == nil && ctx.Err() == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// podSelection is what one list or watch request selects.
+type podSelection struct{ namespace, labels, fields string }
+
+func (s podSelection) options(resourceVersion string) metav1.ListOptions {
+	return metav1.ListOptions{LabelSelector: s.labels, FieldSelector: s.fields, ResourceVersion: resourceVersion}
+}
+
+// selections turns a query into list requests: a pod named by name is one
+// request by name, a workload or -l one by label selector.
+func (c *Client) selections(ctx context.Context, q Query) ([]podSelection, error) {
+	ns := q.Namespace
+	if q.AllNamespaces {
+		ns = metav1.NamespaceAll
+	}
+	var out []podSelection
+	if q.Selector != "" || (q.AllNamespaces && len(q.Names) == 0) {
+		out = append(out, podSelection{namespace: ns, labels: q.Selector})
+	}
+	for _, arg := range q.Names {
+		ref, err := ParseRef(arg)
+		if err != nil {
+			return nil, err
+		}
+		if ref.Type == "pod" {
+			out = append(out, podSelection{namespace: q.Namespace, fields: fields.OneTermEqualSelector("metadata.name", ref.Name).String()})
+			continue
+		}
+		sel, err := c.selectorOf(ctx, q.Namespace, ref)
+		if err != nil {
+			return nil, explain(err, ref.Type, ref.Name, q.Namespace)
+		}
+		out = append(out, podSelection{namespace: q.Namespace, labels: sel})
+	}
+	return out, nil
+}
+
+// watch calls handle with every pod sel selects and every change of them,
+// from resourceVersion, or from a list when it is "" (known then names the
+// pods already seen). client-go's RetryWatcher keeps one watch request open
+// and reopens it from the last version seen when the server closes it; when
+// that version is gone (410) the pods are listed again, and those missing
+// from the list are reported deleted. It returns ctx.Err() when ctx ends.
+func (c *Client) watch(ctx context.Context, sel podSelection, resourceVersion string, known []types.NamespacedName, handle func(PodEvent) (bool, error)) error {
+	seen := map[types.NamespacedName]bool{}
+	for _, k := range known {
+		seen[k] = true
+	}
 	rv := resourceVersion
-	pods := c.CS.CoreV1().Pods(namespace)
 	for {
 		if rv == "" {
-			// Nothing to resume from: read the pod and follow it from there.
-			p, err := pods.Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return explain(err, "pod", name, namespace)
-			}
-			rv = p.ResourceVersion
-			if done, err := onChange(p); err != nil || done {
+			var done bool
+			var err error
+			if rv, done, err = c.relist(ctx, sel, seen, handle); err != nil || done {
 				return err
 			}
 		}
-		w, err := pods.Watch(ctx, metav1.ListOptions{
-			FieldSelector:       fields.OneTermEqualSelector("metadata.name", name).String(),
-			ResourceVersion:     rv,
-			AllowWatchBookmarks: true,
-		})
+		gone, done, err := c.watchFrom(ctx, sel, rv, seen, handle)
 		switch {
+		case err != nil || done:
+			return err
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case isGone(err):
-			rv = ""
-			continue
-		case err != nil:
-			return fmt.Errorf("cannot watch pod %q: %w", name, Explain(err))
+		case !gone:
+			// Not a version problem: give the server a moment before listing.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(relistDelay):
+			}
 		}
-		next, done, err := consume(ctx, w, &rv, onChange)
-		w.Stop()
-		if err != nil || done {
-			return err
-		}
-		if next == relist {
-			rv = ""
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(resumeDelay):
-		}
+		rv = ""
 	}
 }
 
-type resume int
-
-const (
-	reopen resume = iota // the server closed the watch: open it again from rv
-	relist               // rv is too old: read the pod again
-)
-
-// consume reads one watch until it ends, keeping rv at the last version seen.
-func consume(ctx context.Context, w watch.Interface, rv *string, onChange PodChange) (resume, bool, error) {
+// relist lists the selected pods, hands each to handle and reports those seen
+// before but missing now as deleted. It returns the list's version.
+func (c *Client) relist(ctx context.Context, sel podSelection, seen map[types.NamespacedName]bool, handle func(PodEvent) (bool, error)) (string, bool, error) {
 	for {
-		select {
-		case <-ctx.Done():
-			return reopen, false, ctx.Err()
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return reopen, false, nil
+		list, err := c.CS.CoreV1().Pods(sel.namespace).List(ctx, sel.options(""))
+		switch {
+		case ctx.Err() != nil:
+			return "", false, ctx.Err()
+		case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
+			return "", false, explain(err, "pods", "", sel.namespace)
+		case err != nil:
+			select {
+			case <-ctx.Done():
+				return "", false, ctx.Err()
+			case <-time.After(relistDelay):
 			}
-			switch ev.Type {
-			case watch.Added, watch.Modified:
-				p, ok := ev.Object.(*corev1.Pod)
-				if !ok {
-					continue
-				}
-				*rv = p.ResourceVersion
-				if done, err := onChange(p); err != nil || done {
-					return reopen, done, err
-				}
-			case watch.Bookmark:
-				if m, err := meta.Accessor(ev.Object); err == nil && m.GetResourceVersion() != "" {
-					*rv = m.GetResourceVersion()
-				}
-			case watch.Deleted:
-				return reopen, false, ErrPodDeleted
-			case watch.Error:
-				err := apierrors.FromObject(ev.Object)
-				if isGone(err) {
-					return relist, false, nil
-				}
-				return reopen, false, fmt.Errorf("watch failed: %w", Explain(err))
+			continue
+		}
+		now := make(map[types.NamespacedName]bool, len(list.Items))
+		for i := range list.Items {
+			p := &list.Items[i]
+			now[keyOf(p)] = true
+			if done, err := handle(PodEvent{Pod: p}); err != nil || done {
+				return "", done, err
 			}
 		}
+		for key := range seen {
+			if now[key] {
+				continue
+			}
+			gone := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+			if done, err := handle(PodEvent{Pod: gone, Deleted: true}); err != nil || done {
+				return "", done, err
+			}
+		}
+		clear(seen)
+		for key := range now {
+			seen[key] = true
+		}
+		return list.ResourceVersion, false, nil
 	}
 }
+
+func keyOf(p *corev1.Pod) types.NamespacedName {
+	return types.NamespacedName{Namespace: p.Namespace, Name: p.Name}
+}
+
+// watchFrom follows the selection from rv with one RetryWatcher until ctx
+// ends, handle is done, or the watcher gives up. gone means the version
+// expired (a list starts again from now).
+func (c *Client) watchFrom(ctx context.Context, sel podSelection, rv string, seen map[types.NamespacedName]bool, handle func(PodEvent) (bool, error)) (gone, done bool, err error) {
+	pods := c.CS.CoreV1().Pods(sel.namespace)
+	source := podWatcher(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+		opts.LabelSelector, opts.FieldSelector = sel.labels, sel.fields
+		w, err := pods.Watch(ctx, opts)
+		if isGone(err) {
+			// The API server reports an expired version as an event;
+			// a server that fails the request instead is treated alike.
+			return expired(err), nil
+		}
+		return w, err
+	})
+	rw, err := watchtools.NewRetryWatcherWithContext(ctx, rv, source)
+	if err != nil {
+		return false, false, err
+	}
+	defer func() {
+		rw.Stop()
+		<-rw.Done()
+	}()
+	for ev := range rw.ResultChan() {
+		switch ev.Type {
+		case watch.Added, watch.Modified, watch.Deleted:
+			p, ok := ev.Object.(*corev1.Pod)
+			if !ok {
+				continue
+			}
+			key := keyOf(p)
+			if ev.Type == watch.Deleted {
+				delete(seen, key)
+			} else {
+				seen[key] = true
+			}
+			if done, err := handle(PodEvent{Pod: p, Deleted: ev.Type == watch.Deleted}); err != nil || done {
+				return false, done, err
+			}
+		case watch.Error:
+			err := apierrors.FromObject(ev.Object)
+			switch {
+			case isGone(err):
+				return true, false, nil
+			case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
+				return false, false, fmt.Errorf("cannot watch pods: %w", Explain(err))
+			}
+			// The watcher stopped on something else (an object without a
+			// version): list again, as an informer would.
+			return false, false, nil
+		}
+	}
+	return false, false, nil
+}
+
+// podWatcher opens one watch request: a cache.WatcherWithContext.
+type podWatcher func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+
+func (f podWatcher) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	return f(ctx, opts)
+}
+
+// expired is a watch whose only event is err's status.
+func expired(err error) watch.Interface {
+	events := make(errorWatch, 1)
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		s := status.Status()
+		events <- watch.Event{Type: watch.Error, Object: &s}
+	}
+	close(events)
+	return events
+}
+
+type errorWatch chan watch.Event
+
+func (w errorWatch) Stop()                          {}
+func (w errorWatch) ResultChan() <-chan watch.Event { return w }
 
 // isGone: the resource version asked for has been compacted away (HTTP 410).
 func isGone(err error) bool {

@@ -11,7 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
@@ -44,9 +46,9 @@ func (w *watches) react(action k8stesting.Action) (bool, watch.Interface, error)
 }
 
 func noDelay(t *testing.T) {
-	old := resumeDelay
-	resumeDelay = 0
-	t.Cleanup(func() { resumeDelay = old })
+	old := relistDelay
+	relistDelay = 0
+	t.Cleanup(func() { relistDelay = old })
 }
 
 func TestWatchPodResumesAndRelists(t *testing.T) {
@@ -66,14 +68,23 @@ func TestWatchPodResumesAndRelists(t *testing.T) {
 	// After the re-list the pod runs.
 	third.Modify(pod("31", corev1.PodRunning))
 
+	list, err := cs.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{})
+	require.NoError(t, err)
+	cs.ClearActions()
+
 	var seen []string
-	err := (&Client{CS: cs}).WatchPod(context.Background(), "default", "nx", "10", func(p *corev1.Pod) (bool, error) {
+	err = (&Client{CS: cs}).WatchPod(context.Background(), "default", "nx", "10", func(p *corev1.Pod) (bool, error) {
 		seen = append(seen, p.ResourceVersion)
 		return p.Status.Phase == corev1.PodRunning, nil
 	})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"11", "30", "31"}, seen, "the change, the re-listed pod, the final change")
-	assert.Equal(t, []string{"10", "11", "30"}, w.rvs, "each watch starts where the last one left off")
+	assert.Equal(t, []string{"10", "11", list.ResourceVersion}, w.rvs, "each watch starts where the last one left off, or at the list")
+	var verbs []string
+	for _, a := range cs.Actions() {
+		verbs = append(verbs, a.GetVerb())
+	}
+	assert.Equal(t, []string{"watch", "watch", "list", "watch"}, verbs, "one list, after the 410")
 	for _, s := range w.selector {
 		assert.Equal(t, "metadata.name=nx", s)
 	}
@@ -144,13 +155,24 @@ func TestWatchPodDeletedAndErrors(t *testing.T) {
 		assert.ErrorIs(t, err, ErrPodDeleted)
 	})
 	t.Run("forbidden", func(t *testing.T) {
+		// RBAC refuses the request itself, before any event.
 		cs := fake.NewClientset()
-		fw := watch.NewFakeWithChanSize(1, false)
-		cs.PrependWatchReactor("pods", (&watches{servers: []*watch.FakeWatcher{fw}}).react)
-		fw.Error(&metav1.Status{Status: metav1.StatusFailure, Code: 403, Reason: metav1.StatusReasonForbidden, Message: `pods "nx" is forbidden: User "dev" cannot watch resource "pods"`})
+		cs.PrependWatchReactor("pods", func(k8stesting.Action) (bool, watch.Interface, error) {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "nx", errors.New(`User "dev" cannot watch resource "pods"`))
+		})
 		err := (&Client{CS: cs}).WatchPod(context.Background(), "default", "nx", "1", func(*corev1.Pod) (bool, error) { return false, nil })
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), `cannot watch resource "pods"`)
+	})
+	t.Run("gone after a 410", func(t *testing.T) {
+		// The version expired and the list no longer has the pod: it was
+		// deleted while nobody watched.
+		cs := fake.NewClientset()
+		fw := watch.NewFakeWithChanSize(1, false)
+		cs.PrependWatchReactor("pods", (&watches{servers: []*watch.FakeWatcher{fw}}).react)
+		fw.Error(&metav1.Status{Status: metav1.StatusFailure, Code: 410, Reason: metav1.StatusReasonExpired})
+		err := (&Client{CS: cs}).WatchPod(context.Background(), "default", "nx", "1", func(*corev1.Pod) (bool, error) { return false, nil })
+		assert.ErrorIs(t, err, ErrPodDeleted)
 	})
 	t.Run("callback error stops", func(t *testing.T) {
 		cs := fake.NewClientset()
@@ -162,4 +184,84 @@ func TestWatchPodDeletedAndErrors(t *testing.T) {
 		assert.ErrorIs(t, err, boom)
 		assert.True(t, fw.IsStopped())
 	})
+}
+
+func webPod(name, rv string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", ResourceVersion: rv, Labels: map[string]string{"app": "web"}}}
+}
+
+// logs -f: the pods of a selector are listed, then watched; a closed watch
+// resumes from the last version, a 410 (as an event, or refusing the request)
+// lists again and reports the pods that went away meanwhile.
+func TestWatchPodsListsResumesAndRelists(t *testing.T) {
+	for _, refused := range []bool{false, true} {
+		t.Run(map[bool]string{false: "410 event", true: "410 refusal"}[refused], func(t *testing.T) {
+			noDelay(t)
+			cs := fake.NewClientset(webPod("a", "5"), webPod("b", "6"))
+			first := watch.NewFakeWithChanSize(4, false)
+			first.Modify(webPod("a", "7"))
+			first.Stop() // the server's timeout
+			second := watch.NewFakeWithChanSize(4, false)
+			second.Error(&metav1.Status{Status: metav1.StatusFailure, Code: 410, Reason: metav1.StatusReasonExpired, Message: "too old resource version"})
+			third := watch.NewFakeWithChanSize(4, false)
+			third.Add(webPod("c", "9"))
+			gvr := corev1.SchemeGroupVersion.WithResource("pods")
+			var mu sync.Mutex
+			var rvs, selectors []string
+			cs.PrependWatchReactor("pods", func(action k8stesting.Action) (bool, watch.Interface, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				r := action.(k8stesting.WatchActionImpl).WatchRestrictions
+				rvs = append(rvs, r.ResourceVersion)
+				selectors = append(selectors, r.Labels.String())
+				switch len(rvs) {
+				case 1:
+					return true, first, nil
+				case 2:
+					// b is deleted while the watch is down.
+					require.NoError(t, cs.Tracker().Delete(gvr, "default", "b"))
+					if refused {
+						return true, nil, apierrors.NewResourceExpired("too old resource version: 7 (20)")
+					}
+					return true, second, nil
+				case 3:
+					return true, third, nil
+				}
+				return true, nil, errors.New("unexpected extra watch")
+			})
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			events := make(chan PodEvent)
+			done := make(chan error, 1)
+			go func() {
+				done <- (&Client{CS: cs}).WatchPods(ctx, Query{Namespace: "default", Selector: "app=web"}, events)
+			}()
+			var got []string
+			for len(got) < 6 {
+				select {
+				case ev := <-events:
+					s := ev.Pod.Name + "@" + ev.Pod.ResourceVersion
+					if ev.Deleted {
+						s = ev.Pod.Name + " deleted"
+					}
+					got = append(got, s)
+				case <-time.After(5 * time.Second):
+					t.Fatalf("events so far: %v", got)
+				}
+			}
+			cancel()
+			require.NoError(t, <-done, "ctx's end is no error")
+			assert.Equal(t, []string{"a@5", "b@6", "a@7", "a@5", "b deleted", "c@9"}, got,
+				"the list, the change, the re-list with b gone, the new pod")
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, rvs, 3)
+			assert.Equal(t, "7", rvs[1], "the closed watch resumes from the last version")
+			assert.NotEqual(t, "7", rvs[2], "after the 410 the watch starts at the new list")
+			for _, s := range selectors {
+				assert.Equal(t, "app=web", s)
+			}
+		})
+	}
 }

@@ -45,6 +45,10 @@ type Options struct {
 	OnError func(stream int, err error) error
 	// Idle is called before the merger waits for input (to flush output).
 	Idle func() error
+	// Unstamped means the streams carry no timestamps: lines keep the order
+	// they come in, and a message that starts like a timestamp stays whole.
+	// Only one stream that is not followed can be merged so.
+	Unstamped bool
 }
 
 // Defaults.
@@ -537,7 +541,12 @@ func trimNewline(b []byte) []byte {
 // add parses a line and appends it to the current batch; false when the
 // merger is gone.
 func (p *pumper) add(raw []byte, truncated bool) bool {
-	t, stamp, text, ok := ParseLine(raw)
+	var t int64
+	var stamp, text []byte
+	ok := false
+	if !p.m.opts.Unstamped {
+		t, stamp, text, ok = ParseLine(raw)
+	}
 	if ok {
 		p.lastTime, p.haveTime = t, true
 	} else {

@@ -162,6 +162,21 @@ func TestMergeKeepsStampAndTime(t *testing.T) {
 	assert.Equal(t, got[0].Time, got[1].Time)
 }
 
+// A log read without timestamps is the application's text: a message that
+// starts with its own timestamp keeps it.
+func TestMergeUnstamped(t *testing.T) {
+	m := New(context.Background(), Options{Unstamped: true})
+	m.Add(staticSource(lines(at(50)+" INFO app started", "plain", at(10)+" earlier stamp, later line")))
+	m.CloseInput()
+	var texts []string
+	require.NoError(t, m.Run(func(l Line) error {
+		assert.Empty(t, l.Stamp)
+		texts = append(texts, string(l.Text))
+		return nil
+	}))
+	assert.Equal(t, []string{at(50) + " INFO app started", "plain", at(10) + " earlier stamp, later line"}, texts)
+}
+
 func TestMergeManyStreamsLargeVolume(t *testing.T) {
 	// Far more data than the buffers hold: the order must still be total.
 	const streams, perStream = 7, 5000

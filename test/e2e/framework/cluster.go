@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ type Cluster struct {
 	PluginPath string
 	// Client talks to the API server as admin.
 	Client kubernetes.Interface
+	// MinRequestTimeout is the API server's --min-request-timeout: it closes
+	// a watch that set no timeout of its own after 1 to 2 times this.
+	MinRequestTimeout time.Duration
 
 	kubeletHTTP *http.Client
 }
@@ -88,6 +92,16 @@ func Load() (*Cluster, error) {
 		if v == "" {
 			return nil, fmt.Errorf("%s has no %s", envFile, name)
 		}
+	}
+
+	// Clusters started before the setting existed have the server's default.
+	c.MinRequestTimeout = 1800 * time.Second
+	if v := env["PODS_PATTERN_MIN_REQUEST_TIMEOUT"]; v != "" {
+		secs, err := strconv.Atoi(v)
+		if err != nil || secs <= 0 {
+			return nil, fmt.Errorf("%s: PODS_PATTERN_MIN_REQUEST_TIMEOUT=%q is not a number of seconds", envFile, v)
+		}
+		c.MinRequestTimeout = time.Duration(secs) * time.Second
 	}
 
 	c.PluginPath = os.Getenv("PODS_PATTERN_PLUGIN")

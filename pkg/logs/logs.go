@@ -1,0 +1,288 @@
+// Package logs prints the logs of every container of some pods as one stream
+// in time order: it picks the containers, opens one stream per container
+// instance, merges them (pkg/logmerge) and, when following, attaches the
+// instances and pods that start later. It is `logs` without cobra: the
+// command fills a Config from its flags and calls Run, as stern does.
+package logs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logmerge"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
+)
+
+// Config is one run of logs.
+type Config struct {
+	// Query names the pods: resolved once, and watched when following.
+	Query kube.Query
+	// Rules classify the containers (their role is in the tag and --role).
+	Rules classify.Rules
+
+	// LogOptions is the request for every container, built once from the
+	// flags as kubectl logs does: Follow, Previous, SinceSeconds, SinceTime,
+	// TailLines, LimitBytes, and Timestamps, which says whether the user sees
+	// them (whether the API sends them is Run's choice). Container is set
+	// per stream; a previous instance is never followed.
+	LogOptions corev1.PodLogOptions
+
+	// Containers and ExcludeContainers are globs on container names, Roles
+	// role names; empty selects every container.
+	Containers        []string
+	ExcludeContainers []string
+	Roles             []string
+	// A line is printed when it matches any of Grep (or Grep is empty) and
+	// none of Exclude.
+	Grep    []*regexp.Regexp
+	Exclude []*regexp.Regexp
+
+	// MaxLogRequests caps the streams open at once.
+	MaxLogRequests int
+	// IgnoreErrors turns a stream's error into a warning.
+	IgnoreErrors bool
+	// MaxDelay is how long a followed line may wait for quieter streams.
+	MaxDelay time.Duration
+
+	// Prefix, JSON, Raw and Color shape the output (printers.LogLineOptions).
+	Prefix bool
+	JSON   bool
+	Raw    bool
+	Color  bool
+}
+
+// Run resolves the pods, opens one stream per container instance and writes
+// the merged lines to out; notes and warnings go to errOut. With Follow it
+// runs until ctx ends (then it returns ctx's error) or, for pods named by
+// name, until they have all finished.
+func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errOut io.Writer) error {
+	kc := &kube.Client{CS: client}
+	items, err := kc.Pods(ctx, cfg.Query)
+	if err != nil {
+		return err
+	}
+	pods := make([]*corev1.Pod, len(items))
+	for i := range items {
+		pods[i] = &items[i]
+	}
+	r := &run{cfg: cfg, client: kc, errOut: errOut, attached: map[string]bool{}}
+	planned, err := r.planAll(pods)
+	if err != nil {
+		return err
+	}
+	r.stamped = needTimestamps(len(planned), cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON)
+	r.out = printers.NewLogWriter(out, printers.LogLineOptions{
+		JSON: cfg.JSON, Prefix: cfg.Prefix, Timestamps: cfg.LogOptions.Timestamps, Raw: cfg.Raw, Color: cfg.Color,
+		// The pod's name joins the tag when lines of several pods can mix.
+		WithPod:       len(pods) > 1 || cfg.Query.Selector != "" || cfg.Query.AllNamespaces || !onlyPodNames(cfg.Query.Names),
+		WithNamespace: cfg.Query.AllNamespaces,
+	})
+	err = r.stream(ctx, pods, planned)
+	if ferr := r.out.Flush(); err == nil {
+		err = ferr
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// planAll plans the streams of the pods found at the start, within
+// --max-log-requests.
+func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
+	var planned []plannedStream
+	selected := 0
+	for _, p := range pods {
+		streams, n := r.plan(p, false)
+		selected += n
+		planned = append(planned, streams...)
+	}
+	if selected == 0 {
+		return nil, noContainersError(pods, r.cfg.Rules)
+	}
+	if len(planned) > r.cfg.MaxLogRequests {
+		return nil, fmt.Errorf("this would open %d log streams, more than --max-log-requests=%d: narrow with -c, --role or -l, or raise --max-log-requests", len(planned), r.cfg.MaxLogRequests)
+	}
+	return planned, nil
+}
+
+// stream merges the planned streams, and with Follow those that join later,
+// into the output until they end, ctx ends or a stream fails.
+func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedStream) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.merger = logmerge.New(runCtx, logmerge.Options{
+		Follow:    r.cfg.LogOptions.Follow,
+		MaxDelay:  r.cfg.MaxDelay,
+		OnError:   r.onError,
+		Idle:      r.out.Flush,
+		Unstamped: !r.stamped,
+	})
+	for _, p := range planned {
+		r.attach(p)
+	}
+	watchDone := make(chan struct{})
+	if r.cfg.LogOptions.Follow {
+		go func() {
+			defer close(watchDone)
+			r.follow(runCtx, pods)
+		}()
+	} else {
+		close(watchDone)
+		r.merger.CloseInput()
+	}
+	err := r.merger.Run(r.emit)
+	cancel()
+	<-watchDone
+	return err
+}
+
+// needTimestamps decides whether the API sends each line's timestamp. The
+// kubelet formats one per line when asked, which costs it more than the
+// plugin spends on the line, so they are asked for only when needed: to
+// order the lines of several streams, to reopen a followed stream where it
+// was cut (and to order the instances that join it), to print them
+// (--timestamps), or for JSON's time. One stream read once needs none.
+func needTimestamps(streams int, follow, printed, json bool) bool {
+	return streams > 1 || follow || printed || json
+}
+
+// run is one run: the merger, its streams and the output.
+type run struct {
+	cfg     Config
+	client  *kube.Client
+	merger  *logmerge.Merger
+	out     *printers.LogWriter
+	errOut  io.Writer
+	stamped bool // the API sends timestamps (needTimestamps)
+
+	mu       sync.Mutex
+	sources  []*printers.LogSource // by merger stream id
+	attached map[string]bool       // namespace/pod/uid/container/instance
+	open     atomic.Int64
+	warned   bool
+}
+
+// attach adds one stream to the merge (once per container instance).
+func (r *run) attach(p plannedStream) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.attached[p.key] {
+		return false
+	}
+	if int(r.open.Load()) >= r.cfg.MaxLogRequests {
+		if !r.warned {
+			r.warned = true
+			fmt.Fprintf(r.errOut, "warning: --max-log-requests=%d reached: %s and later containers are not followed\n",
+				r.cfg.MaxLogRequests, printers.Sanitize(p.source.Pod+"/"+p.source.Container))
+		}
+		return false
+	}
+	r.attached[p.key] = true
+	log := &kube.ContainerLog{Client: r.client, Namespace: p.source.Namespace, Pod: p.source.Pod,
+		ContainerID: p.containerID, Options: r.request(p.source.Container, p.source.Previous), Fresh: p.fresh}
+	if log.Options.Timestamps && !r.cfg.LogOptions.Timestamps && log.Options.LimitBytes != nil {
+		log.MessageLimit, log.Options.LimitBytes = log.Options.LimitBytes, nil
+	}
+	r.open.Add(1)
+	id := r.merger.Add(&countedSource{Source: log, done: func() { r.open.Add(-1) }})
+	for len(r.sources) <= id {
+		r.sources = append(r.sources, nil)
+	}
+	r.sources[id] = r.out.Source(p.source)
+	return true
+}
+
+// request is the log request for one container instance.
+func (r *run) request(container string, previous bool) corev1.PodLogOptions {
+	o := r.cfg.LogOptions
+	o.Container, o.Previous, o.Timestamps = container, previous, r.stamped
+	if previous {
+		o.Follow = false
+	}
+	return o
+}
+
+func (r *run) source(id int) *printers.LogSource {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sources[id]
+}
+
+// countedSource tells when its stream is over, for --max-log-requests.
+type countedSource struct {
+	logmerge.Source
+	done func()
+	once sync.Once
+}
+
+func (c *countedSource) Open(ctx context.Context, since time.Time) (io.ReadCloser, error) {
+	rc, err := c.Source.Open(ctx, since)
+	if err != nil {
+		c.once.Do(c.done)
+	}
+	return rc, err
+}
+
+func (c *countedSource) Resume(ctx context.Context) (bool, error) {
+	ok, err := c.Source.Resume(ctx)
+	if !ok || err != nil {
+		c.once.Do(c.done)
+	}
+	return ok, err
+}
+
+func (r *run) onError(id int, err error) error {
+	s := r.source(id)
+	err = fmt.Errorf("pod/%s container %s: %w", r.podName(s.Namespace, s.Pod), s.Container, err)
+	if r.cfg.IgnoreErrors {
+		_ = r.out.Flush()
+		fmt.Fprintf(r.errOut, "warning: %s\n", printers.Sanitize(err.Error()))
+		return nil
+	}
+	return errors.New(printers.Sanitize(err.Error()))
+}
+
+// podName names a pod in notes and errors; with -A pods of several
+// namespaces can share a name.
+func (r *run) podName(namespace, name string) string {
+	if r.cfg.Query.AllNamespaces {
+		return namespace + "/" + name
+	}
+	return name
+}
+
+func (r *run) emit(l logmerge.Line) error {
+	if !r.keep(l.Text) {
+		return nil
+	}
+	return r.out.Write(r.source(l.Stream), printers.LogLine{Stamp: l.Stamp, Time: l.Time, Text: l.Text, Truncated: l.Truncated})
+}
+
+// keep applies --grep and --exclude to a line's text.
+func (r *run) keep(text []byte) bool {
+	if len(r.cfg.Grep) > 0 && !matchesAny(r.cfg.Grep, text) {
+		return false
+	}
+	return !matchesAny(r.cfg.Exclude, text)
+}
+
+func matchesAny(res []*regexp.Regexp, text []byte) bool {
+	for _, re := range res {
+		if re.Match(text) {
+			return true
+		}
+	}
+	return false
+}
