@@ -13,10 +13,6 @@ import (
 	watchtools "k8s.io/client-go/tools/watch"
 )
 
-// eventsRelistDelay spaces out lists after an events watch stopped, so that
-// a failing server is not hammered. A variable so tests need not wait.
-var eventsRelistDelay = time.Second
-
 // EventChange is called with each event of a watched pod as it is created
 // or updated (a repeated event comes back with a higher count).
 type EventChange func(e *corev1.Event) error
@@ -43,7 +39,8 @@ func (c *Client) PodEvents(ctx context.Context, p *corev1.Pod) ([]corev1.Event, 
 
 // WatchPodEvents follows the events of one pod from resourceVersion with one
 // watch request (client-go's RetryWatcher reopens it from the last version
-// seen when the server closes it) until ctx ends; then it returns nil. When
+// seen when the server closes it, as WatchPod does) until ctx ends; then it
+// returns nil. When
 // the version has expired the events are listed again and all handed to
 // onEvent, which tells new occurrences from those it has seen.
 func (c *Client) WatchPodEvents(ctx context.Context, p *corev1.Pod, resourceVersion string, onEvent EventChange) error {
@@ -75,7 +72,7 @@ func (c *Client) WatchPodEvents(ctx context.Context, p *corev1.Pod, resourceVers
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(eventsRelistDelay):
+		case <-time.After(relistDelay):
 		}
 	}
 }
@@ -85,9 +82,13 @@ func (c *Client) WatchPodEvents(ctx context.Context, p *corev1.Pod, resourceVers
 func (c *Client) watchEventsFrom(ctx context.Context, p *corev1.Pod, rv string, onEvent EventChange) error {
 	events := c.CS.CoreV1().Events(p.Namespace)
 	sel := podEventSelector(p)
-	source := eventWatcher(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	source := watcherFunc(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 		opts.FieldSelector = sel
-		return events.Watch(ctx, opts)
+		w, err := events.Watch(ctx, opts)
+		if isGone(err) {
+			return expired(err), nil // as the pod watch does: list again
+		}
+		return w, err
 	})
 	rw, err := watchtools.NewRetryWatcherWithContext(ctx, rv, source)
 	if err != nil {
@@ -114,11 +115,4 @@ func (c *Client) watchEventsFrom(ctx context.Context, p *corev1.Pod, rv string, 
 		}
 	}
 	return nil
-}
-
-// eventWatcher opens one watch request: a cache.WatcherWithContext.
-type eventWatcher func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
-
-func (f eventWatcher) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-	return f(ctx, opts)
 }
