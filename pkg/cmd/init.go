@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -157,11 +158,12 @@ func (o *InitOptions) Run(ctx context.Context) error {
 		}
 	}
 	services := newNamespaceServices(o.ErrOut, o.Targets.AllNamespaces)
+	events := o.events(ctx, targets)
 	now := o.now()
 	tls := make([]inittimeline.Timeline, 0, len(targets))
 	for _, t := range targets {
 		cls := classify.ClassifyIn(t.Pod, o.rules, services.of(ctx, client, "", t.Pod))
-		tl := inittimeline.Build(t.Pod, cls, now)
+		tl := inittimeline.Build(t.Pod, events[string(t.Pod.UID)], cls, now)
 		if o.Targets.FromFiles() {
 			tl = inittimeline.BuildSaved(t.Pod, cls, now)
 		}
@@ -178,6 +180,29 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	return printers.InitTimelines(o.Out, tls, stats, o.printOpts)
 }
 
+// events reads the pods' events (one list per pod, or per namespace for
+// several), which tell the image pulls and failed startup probes. A
+// manifest has none; events that cannot be read are warned about, and the
+// timeline then says nothing about pulls.
+func (o *InitOptions) events(ctx context.Context, targets []Target) map[string][]corev1.Event {
+	if o.Targets.FromFiles() {
+		return nil
+	}
+	client, err := o.Targets.Client()
+	if err == nil {
+		pods := make([]corev1.Pod, len(targets))
+		for i, t := range targets {
+			pods[i] = *t.Pod
+		}
+		var events map[string][]corev1.Event
+		if events, err = client.Events(ctx, pods); err == nil {
+			return events
+		}
+	}
+	fmt.Fprintf(o.ErrOut, "warning: events not read, image pulls not shown: %v\n", err)
+	return nil
+}
+
 // manyOfOneKind: the pods came from a selector or a workload, so comparing
 // their init steps answers "which step makes the rollout slow".
 func (o *InitOptions) manyOfOneKind() bool {
@@ -192,8 +217,10 @@ func (o *InitOptions) manyOfOneKind() bool {
 	return false
 }
 
-// watch prints the pod, then every transition, until the pod is Running,
-// Succeeded or Failed (then it prints the final table) or ctx ends.
+// watch prints the pod, then every transition and every event of the pod
+// as it arrives, until the pod is Running, Succeeded or Failed (then it
+// prints the final table) or ctx ends. The pod and its events are followed
+// by two watch requests; their handlers take turns under one lock.
 func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 	client, err := o.Targets.Client()
 	if err != nil {
@@ -201,7 +228,21 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 	}
 	// The Services are read once: a watch follows the pod, not its namespace.
 	cx := newNamespaceServices(o.ErrOut, o.Targets.AllNamespaces).of(ctx, client, "", pod)
-	prev := inittimeline.Build(pod, classify.ClassifyIn(pod, o.rules, cx), o.now())
+	listed, eventsRV, evErr := client.PodEvents(ctx, pod)
+	haveEvents := evErr == nil
+	if !haveEvents {
+		fmt.Fprintf(o.ErrOut, "warning: events not read, image pulls not shown: %v\n", evErr)
+	}
+	log := inittimeline.NewEventLog(listed)
+	var mu sync.Mutex
+	build := func(p *corev1.Pod) inittimeline.Timeline {
+		var events []corev1.Event
+		if haveEvents {
+			events = log.Items()
+		}
+		return inittimeline.Build(p, events, classify.ClassifyIn(p, o.rules, cx), o.now())
+	}
+	prev := build(pod)
 	if err := o.printSnapshot(&prev); err != nil {
 		return err
 	}
@@ -211,8 +252,27 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 	if !printers.Structured(o.Output) {
 		fmt.Fprintln(o.Out)
 	}
+	last := pod
+	onEvent := func(e *corev1.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if !log.Add(e) {
+			return nil
+		}
+		cur := build(last)
+		if o.Output != "" {
+			prev = cur
+			return printers.PrintObject(o.Out, o.Output, cur)
+		}
+		printers.InitChanges(o.Out, &cur, []inittimeline.Change{inittimeline.EventChange(&cur, e)}, o.printOpts)
+		prev = cur
+		return nil
+	}
 	onChange := func(p *corev1.Pod) (bool, error) {
-		cur := inittimeline.Build(p, classify.ClassifyIn(p, o.rules, cx), o.now())
+		mu.Lock()
+		defer mu.Unlock()
+		last = p
+		cur := build(p)
 		changes := inittimeline.Changes(&prev, &cur)
 		done := settled(p)
 		switch {
@@ -234,7 +294,19 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 		prev = cur
 		return done, nil
 	}
+	eventsCtx, stopEvents := context.WithCancel(ctx)
+	eventsDone := make(chan error, 1)
+	if haveEvents {
+		go func() { eventsDone <- client.WatchPodEvents(eventsCtx, pod, eventsRV, onEvent) }()
+	} else {
+		eventsDone <- nil
+	}
 	err = client.WatchPod(ctx, pod.Namespace, pod.Name, pod.ResourceVersion, onChange)
+	stopEvents()
+	if evErr := <-eventsDone; evErr != nil && err == nil {
+		// The pod's story went on without its events: say so, as describe does.
+		fmt.Fprintf(o.ErrOut, "warning: events stopped: %v\n", evErr)
+	}
 	if errors.Is(err, kube.ErrPodDeleted) {
 		return fmt.Errorf("pod %q in namespace %q was deleted while watching", pod.Name, pod.Namespace)
 	}

@@ -171,19 +171,51 @@ func TestInitCommandWatch(t *testing.T) {
 		rvs = append(rvs, a.(k8stesting.WatchActionImpl).WatchRestrictions.ResourceVersion)
 		return true, fw, nil
 	})
-	for _, p := range story[1:] {
-		fw.Modify(p)
+	// The pod's events: one list, then one watch from its version.
+	start := story[0].Status.StartTime.Time
+	cs.PrependReactor("list", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, &corev1.EventList{ListMeta: metav1.ListMeta{ResourceVersion: "7"}}, nil
+	})
+	ew := watch.NewFake()
+	var eventRVs []string
+	pulling := &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{Name: "api.pulling", Namespace: story[0].Namespace, UID: "e1", ResourceVersion: "8"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: story[0].Name, FieldPath: "spec.initContainers{migrate}"},
+		Reason:         "Pulling", Message: `Pulling image "migrate:2"`, Type: corev1.EventTypeNormal, Count: 1,
+		FirstTimestamp: metav1.NewTime(start.Add(4 * time.Second)), LastTimestamp: metav1.NewTime(start.Add(4 * time.Second)),
 	}
+	cs.PrependWatchReactor("events", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		eventRVs = append(eventRVs, a.(k8stesting.WatchActionImpl).WatchRestrictions.ResourceVersion)
+		go func() {
+			// The watcher hands on one event before it reads the next: once
+			// the third is read, the first has been handled. Then the pod's
+			// story goes on. The repeats (same count) print nothing.
+			for _, rv := range []string{"8", "9", "10"} {
+				e := pulling.DeepCopy()
+				e.ResourceVersion = rv
+				ew.Add(e)
+			}
+			for _, p := range story[1:] {
+				fw.Modify(p)
+			}
+		}()
+		return true, ew, nil
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, _, err := runInit(t, ctx, cs, story[0].Status.StartTime.Add(30*time.Second), story[0].Name, "--watch")
+	out, errOut, err := runInit(t, ctx, cs, story[0].Status.StartTime.Add(30*time.Second), story[0].Name, "--watch")
 	require.NoError(t, err)
+	assert.Empty(t, errOut)
 	assert.Equal(t, []string{"100"}, rvs, "one watch, from the version read")
+	assert.Equal(t, []string{"7"}, eventRVs, "one events watch, from the version listed")
 	var verbs []string
 	for _, a := range cs.Fake.Actions() {
 		verbs = append(verbs, a.GetVerb()+" "+a.GetResource().Resource)
 	}
-	assert.Equal(t, []string{"get pods", "list services", "watch pods"}, verbs, "the Services are read once, not per change")
+	assert.ElementsMatch(t, []string{"get pods", "list services", "list events", "watch pods", "watch events"}, verbs,
+		"the Services and events are listed once, not per change; one watch each")
+	assert.Contains(t, out, "+4.0s     init 2/3 \"migrate\"       event Pulling: Pulling image \"migrate:2\"\n")
+	assert.Equal(t, 1, strings.Count(out, "event Pulling"), "a repeat with the same count is not printed again")
 	want := []string{
 		`at init 1/3 "wait-for-db": running for 29.0s; "migrate", "seed-data" have not run`,
 		`+4.0s     init 1/3 "wait-for-db"   completed in 3.0s`,
@@ -291,4 +323,28 @@ func TestInitFromFileMeasuresToNewestTimeInManifest(t *testing.T) {
 	out, _, err = runInit(t, context.Background(), fake.NewClientset(), clock, "-f", bare)
 	require.NoError(t, err)
 	assert.NotContains(t, out, "times measured up to")
+}
+
+func TestInitCommandReadsEventsForPulls(t *testing.T) {
+	rel := "pkg/inittimeline/testdata/cold-pull.yaml"
+	p := fixturePod(t, rel)
+	var objs []runtime.Object
+	objs = append(objs, p)
+	for _, e := range testutil.LoadEvents(t, filepath.Join(testutil.RepoRoot(), "pkg/inittimeline/testdata/cold-pull.events.yaml")) {
+		e.Namespace = "default"
+		objs = append(objs, &e)
+	}
+	clock := time.Date(2026, 3, 2, 10, 5, 0, 0, time.UTC)
+	out, errOut, err := runInit(t, context.Background(), fake.NewClientset(objs...), clock, p.Name)
+	require.NoError(t, err)
+	assert.Empty(t, errOut)
+	assert.Contains(t, out, `initialised in 72s, 58.0s of it pulling busybox:1.28 for "init-index"`)
+	assert.Regexp(t, `init-index\s+pull\s+-\s+pulled\s+\+12.0s\s+\+70s\s+58.0s`, out)
+	assert.Contains(t, out, "3 failed probes")
+
+	// The same pod from a file: no events, nothing said about pulls.
+	out, _, err = runInit(t, context.Background(), fake.NewClientset(), clock, "-f", filepath.Join(testutil.RepoRoot(), rel))
+	require.NoError(t, err)
+	assert.NotContains(t, out, "pull")
+	assert.Contains(t, out, "initialised in 72s; 1 sidecar started")
 }

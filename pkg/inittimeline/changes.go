@@ -3,9 +3,14 @@ package inittimeline
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podmodel"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
@@ -112,4 +117,68 @@ func describeState(s *Step) (string, *time.Time) {
 		return "waiting: " + withMessage(s.Reason, s.Message), nil
 	}
 	return string(s.State), nil
+}
+
+// EventLog keeps a pod's events as a watch delivers them: a repeated event
+// comes back as the same object with a higher count, and a watch resumed
+// after a relist sends known events again.
+type EventLog struct {
+	items []corev1.Event
+	index map[types.UID]int
+}
+
+// NewEventLog starts from the events already listed.
+func NewEventLog(events []corev1.Event) *EventLog {
+	l := &EventLog{index: map[types.UID]int{}}
+	for i := range events {
+		l.Add(&events[i])
+	}
+	return l
+}
+
+// Add records e and tells whether it is a new occurrence: an event not seen
+// before, or seen with a lower count or an older last time.
+func (l *EventLog) Add(e *corev1.Event) bool {
+	i, ok := l.index[e.UID]
+	if !ok || e.UID == "" {
+		l.index[e.UID] = len(l.items)
+		l.items = append(l.items, *e.DeepCopy())
+		return true
+	}
+	old := &l.items[i]
+	_, oldLast := podmodel.EventTimes(old)
+	_, last := podmodel.EventTimes(e)
+	if podmodel.EventCount(e) <= podmodel.EventCount(old) && !last.After(oldLast) {
+		return false
+	}
+	l.items[i] = *e.DeepCopy()
+	return true
+}
+
+// Items are the events recorded so far.
+func (l *EventLog) Items() []corev1.Event { return l.items }
+
+// EventChange is the line for an event seen while watching: when it last
+// happened, the step it is about ("pod" for the pod itself), its reason and
+// message, and how many times when it repeats.
+func EventChange(t *Timeline, e *corev1.Event) Change {
+	c := Change{Label: "pod"}
+	if name := podmodel.EventContainer(e); name != "" {
+		c.Label = fmt.Sprintf("container %q", name)
+		if s := t.step(name); s != nil {
+			c.Step, c.Label = s.Name, t.StepLabel(s)
+		}
+	}
+	if _, last := podmodel.EventTimes(e); !last.IsZero() {
+		c.At = &last
+	}
+	kind := "event"
+	if e.Type == corev1.EventTypeWarning {
+		kind = "warning"
+	}
+	c.What = fmt.Sprintf("%s %s: %s", kind, e.Reason, strings.TrimSpace(e.Message))
+	if n := podmodel.EventCount(e); n > 1 {
+		c.What += fmt.Sprintf(" (%s)", podstatus.TimesWords(int32(n)))
+	}
+	return c
 }

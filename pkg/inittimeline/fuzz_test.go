@@ -29,7 +29,7 @@ func FuzzBuild(f *testing.F) {
 		if json.Unmarshal(data, &pod) != nil {
 			return
 		}
-		tl := inittimeline.Build(&pod, classify.Classify(&pod, rules), now)
+		tl := inittimeline.Build(&pod, nil, classify.Classify(&pod, rules), now)
 		if want := len(pod.Spec.InitContainers) + len(pod.Spec.Containers); len(tl.Steps) != want {
 			t.Fatalf("%d steps, want %d", len(tl.Steps), want)
 		}

@@ -69,6 +69,15 @@ type Step struct {
 	ImagePulled bool `json:"imagePulled"`
 	// Ongoing: the duration runs up to "now" (running, or waiting after an attempt).
 	Ongoing bool `json:"ongoing"`
+	// Pull is the step's image pull, from the kubelet's events; nil without them.
+	Pull *Pull `json:"pull,omitempty"`
+	// PullSeconds is the time the pull took (so far, while it goes on); nil
+	// when nothing was pulled or the events do not say.
+	PullSeconds *float64 `json:"pullSeconds,omitempty"`
+	// Startup is a native sidecar's wait for its startup probe.
+	Startup *Startup `json:"startup,omitempty"`
+	// StartupSeconds is the time from the sidecar's start until the next step could run.
+	StartupSeconds *float64 `json:"startupSeconds,omitempty"`
 	// failing is podmodel's answer, kept for the verdict.
 	failing bool
 }
@@ -89,6 +98,14 @@ type Timeline struct {
 	Phase     string `json:"phase,omitempty"`
 	Ready     string `json:"ready"`
 	HasStatus bool   `json:"hasStatus"`
+	// CreatedAt is the pod's creation; ScheduledAt when the scheduler bound it
+	// to a node (the PodScheduled condition).
+	CreatedAt   *time.Time `json:"createdAt,omitempty"`
+	ScheduledAt *time.Time `json:"scheduledAt,omitempty"`
+	// ScheduledSeconds is the time from creation to ScheduledAt, or to now while
+	// the pod waits for a node (Unscheduled).
+	ScheduledSeconds *float64 `json:"scheduledSeconds,omitempty"`
+	Unscheduled      bool     `json:"unscheduled,omitempty"`
 	// StartedAt is the origin of relative times: the pod's start time.
 	StartedAt *time.Time `json:"startedAt,omitempty"`
 	// InitializedAt is when the last init step let the regular containers start.
@@ -115,15 +132,17 @@ type Timeline struct {
 func BuildSaved(pod *corev1.Pod, cls classify.Result, clock time.Time) Timeline {
 	newest := podmodel.NewestTime(pod)
 	if newest.IsZero() {
-		return Build(pod, cls, clock)
+		return Build(pod, nil, cls, clock)
 	}
-	t := Build(pod, cls, newest)
+	t := Build(pod, nil, cls, newest)
 	t.NowFromManifest = true
 	return t
 }
 
-// Build makes the timeline of one pod at the instant now.
-func Build(pod *corev1.Pod, cls classify.Result, now time.Time) Timeline {
+// Build makes the timeline of one pod at the instant now. Events are the
+// pod's (nil when there is no cluster to read them from): they add each
+// step's image pull and each native sidecar's failed startup probes.
+func Build(pod *corev1.Pod, events []corev1.Event, cls classify.Result, now time.Time) Timeline {
 	m := podmodel.Build(pod, cls)
 	t := Timeline{Namespace: m.Namespace, Name: m.Name, Status: m.Status, Phase: string(m.Phase), Ready: m.Ready,
 		HasStatus: m.HasStatus, InitSteps: m.InitSteps, Now: now.UTC(), StartedAt: m.StartTime}
@@ -138,6 +157,10 @@ func Build(pod *corev1.Pod, cls classify.Result, now time.Time) Timeline {
 	}
 	if t.StartedAt == nil {
 		t.StartedAt = earliestStart(t.Steps)
+	}
+	if t.HasStatus {
+		scheduling(pod, &m, &t, now)
+		addEvents(&t, &m, events, now)
 	}
 	t.InitializedAt = initializedAt(pod, &m, &t)
 	if t.InitializedAt != nil && t.StartedAt != nil {
@@ -226,6 +249,8 @@ func initializedAt(pod *corev1.Pod, m *podmodel.Pod, t *Timeline) *time.Time {
 		switch {
 		case s.Kind == classify.KindInit:
 			at = s.FinishedAt
+		case s.Startup != nil && s.Startup.PassedAt != nil:
+			at = s.Startup.PassedAt
 		case s.Restarts == 0:
 			// A restarted sidecar's start time is its latest restart, not when it first let the next step run.
 			at = s.StartedAt
@@ -244,6 +269,26 @@ func initializedAt(pod *corev1.Pod, m *podmodel.Pod, t *Timeline) *time.Time {
 	return last
 }
 
+// scheduling reads the wait for a node: from the pod's creation to the
+// PodScheduled condition, or up to now while the scheduler has not placed it.
+func scheduling(pod *corev1.Pod, m *podmodel.Pod, t *Timeline, now time.Time) {
+	if pod.CreationTimestamp.IsZero() {
+		return
+	}
+	t.CreatedAt = timePtr(pod.CreationTimestamp.Time)
+	t.Unscheduled = m.Unscheduled
+	if m.Unscheduled {
+		t.ScheduledSeconds = seconds(now.Sub(*t.CreatedAt))
+		return
+	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionTrue && !c.LastTransitionTime.IsZero() {
+			t.ScheduledAt = timePtr(c.LastTransitionTime.Time)
+			t.ScheduledSeconds = seconds(t.ScheduledAt.Sub(*t.CreatedAt))
+		}
+	}
+}
+
 func earliestStart(steps []Step) *time.Time {
 	var out *time.Time
 	for _, s := range steps {
@@ -260,7 +305,11 @@ func verdict(m *podmodel.Pod, t *Timeline) string {
 		return manifestVerdict(t)
 	}
 	if m.Unscheduled {
-		return strings.TrimSpace("not scheduled: " + m.NotScheduled)
+		head := "not scheduled"
+		if t.ScheduledSeconds != nil {
+			head += " for " + FormatSeconds(*t.ScheduledSeconds)
+		}
+		return strings.TrimSpace(head + ": " + m.NotScheduled)
 	}
 	if c := m.Blocker(); c != nil {
 		b := t.step(c.Name)
@@ -324,12 +373,15 @@ func blockedVerdict(t *Timeline, b *Step, after []string) string {
 
 // blockerWords says what a blocking step that is not failing is doing.
 func blockerWords(b *Step) string {
+	if w := pullingWords(b); w != "" {
+		return w
+	}
 	switch {
 	case b.State == StateRunning && b.Kind == classify.KindSidecar:
 		if b.DurationSeconds == nil {
-			return "running for an unknown time, waiting for its startup probe"
+			return "running for an unknown time, waiting for its startup probe" + probeWords(b.Startup)
 		}
-		return "running " + durationWords(b) + ", waiting for its startup probe"
+		return "running " + durationWords(b) + ", waiting for its startup probe" + probeWords(b.Startup)
 	case b.State == StateRunning:
 		return "running for " + durationWords(b)
 	case b.State == StateWaiting && !b.ImagePulled && (b.Reason == "ContainerCreating" || b.Reason == ""):
@@ -346,7 +398,11 @@ func blockerWords(b *Step) string {
 // startedVerdict: every init step is done; say how long it took, how the
 // native sidecars and the regular containers are doing.
 func startedVerdict(t *Timeline) string {
-	parts := []string{initialisedWords(t)}
+	var parts []string
+	if w := schedulingWords(t); w != "" {
+		parts = append(parts, w)
+	}
+	parts = append(parts, initialisedWords(t))
 	parts = append(parts, sidecarWords(t)...)
 	parts = append(parts, appWords(t)...)
 	out := strings.Join(parts, "; ")
@@ -362,7 +418,11 @@ func initialisedWords(t *Timeline) string {
 	case t.InitSteps == 0:
 		return "no init steps"
 	case t.InitSeconds != nil:
-		return "initialised in " + FormatSeconds(*t.InitSeconds)
+		out := "initialised in " + FormatSeconds(*t.InitSeconds)
+		if w := timeWentTo(t); w != "" {
+			out += ", " + w
+		}
+		return out
 	}
 	return "initialised"
 }
@@ -408,6 +468,10 @@ func appWords(t *Timeline) []string {
 		case s.failing:
 			failed = append(failed, failureClause(s))
 		case s.State == StateWaiting && !s.ImagePulled && (s.Reason == "PodInitializing" || s.Reason == "ContainerCreating"):
+			if w := pullingWords(s); w != "" {
+				waiting = append(waiting, fmt.Sprintf("image of %q (%s)", s.Name, w))
+				continue
+			}
 			waiting = append(waiting, fmt.Sprintf("image of %q", s.Name))
 		case s.State == StateWaiting || s.State == StatePending:
 			waiting = append(waiting, fmt.Sprintf("%q (%s)", s.Name, orWords(s.Reason, "not created")))
@@ -505,54 +569,85 @@ func FormatSeconds(sec float64) string {
 	return duration.HumanDuration(time.Duration(sec * float64(time.Second)))
 }
 
-// StepStats are the durations of one init step across several pods.
+// StepStats are the durations of one init step (or of its image pull) across several pods.
 type StepStats struct {
-	Name    string  `json:"name"`
-	Order   int     `json:"order"`
-	Pods    int     `json:"pods"`
-	Min     float64 `json:"minSeconds"`
-	Median  float64 `json:"medianSeconds"`
-	Max     float64 `json:"maxSeconds"`
-	Slowest bool    `json:"slowest"`
+	Name  string `json:"name"`
+	Order int    `json:"order"`
+	// Kind is "pull" for the step's image pull, empty for the step itself.
+	Kind   string  `json:"kind,omitempty"`
+	Pods   int     `json:"pods"`
+	Min    float64 `json:"minSeconds"`
+	Median float64 `json:"medianSeconds"`
+	Max    float64 `json:"maxSeconds"`
+	// MaxPod is the pod that took longest: the one on a cold node, for a pull.
+	MaxPod  string `json:"maxPod,omitempty"`
+	Slowest bool   `json:"slowest"`
 }
+
+// KindPull marks the StepStats of an image pull.
+const KindPull = "pull"
 
 // Aggregate compares the init steps of several pods (of one workload): the
 // durations of the steps that have run, by step name in run order, and marks
-// the one with the longest median, the step a slow rollout waits on.
+// the one with the longest median, the step a slow rollout waits on. The
+// image pulls of the steps are compared too when at least one pod pulled
+// (an image already present counts as 0s): the pod on a cold node shows as
+// the max.
 func Aggregate(timelines []Timeline) []StepStats {
-	durations := map[string][]float64{}
+	type key struct{ name, kind string }
+	type sample struct {
+		sec float64
+		pod string
+	}
+	samples := map[key][]sample{}
 	order := map[string]int{}
-	for _, t := range timelines {
-		for _, s := range t.Steps {
-			if !s.IsInit() || s.DurationSeconds == nil {
+	pulled := map[string]bool{}
+	add := func(k key, d float64, t *Timeline, o int) {
+		samples[k] = append(samples[k], sample{d, t.Name})
+		if _, ok := order[k.name]; !ok {
+			order[k.name] = o
+		}
+	}
+	for ti := range timelines {
+		t := &timelines[ti]
+		for si := range t.Steps {
+			s := &t.Steps[si]
+			if !s.IsInit() {
 				continue
 			}
-			d := *s.DurationSeconds
-			if s.Kind == classify.KindSidecar {
-				// A sidecar holds the next step only until it has started, and
-				// runs on afterwards; its own duration would dwarf every init.
-				next := nextStart(t.Steps, s.Order)
-				if next == nil || s.StartedAt == nil || s.Restarts > 0 {
-					continue
-				}
-				d = next.Sub(*s.StartedAt).Seconds()
+			switch {
+			case s.Pull != nil && s.Pull.AlreadyPresent:
+				add(key{s.Name, KindPull}, 0, t, s.Order)
+			case s.PullSeconds != nil && !s.Pull.Ongoing:
+				add(key{s.Name, KindPull}, *s.PullSeconds, t, s.Order)
+				pulled[s.Name] = true
 			}
-			durations[s.Name] = append(durations[s.Name], d)
-			if _, ok := order[s.Name]; !ok {
-				order[s.Name] = s.Order
+			if d, ok := stepSeconds(t, s); ok {
+				add(key{s.Name, ""}, d, t, s.Order)
 			}
 		}
 	}
-	out := make([]StepStats, 0, len(durations))
-	for name, ds := range durations {
-		sort.Float64s(ds)
-		out = append(out, StepStats{Name: name, Order: order[name], Pods: len(ds), Min: ds[0], Median: median(ds), Max: ds[len(ds)-1]})
+	out := make([]StepStats, 0, len(samples))
+	for k, ss := range samples {
+		if k.kind == KindPull && !pulled[k.name] {
+			continue
+		}
+		sort.SliceStable(ss, func(i, j int) bool { return ss[i].sec < ss[j].sec })
+		ds := make([]float64, len(ss))
+		for i := range ss {
+			ds[i] = ss[i].sec
+		}
+		out = append(out, StepStats{Name: k.name, Order: order[k.name], Kind: k.kind, Pods: len(ds), Min: ds[0],
+			Median: median(ds), Max: ds[len(ds)-1], MaxPod: ss[len(ss)-1].pod})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Order != out[j].Order {
 			return out[i].Order < out[j].Order
 		}
-		return out[i].Name < out[j].Name
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Kind == KindPull && out[j].Kind != KindPull // the pull comes first
 	})
 	slowest := -1
 	for i := range out {
@@ -564,6 +659,26 @@ func Aggregate(timelines []Timeline) []StepStats {
 		out[slowest].Slowest = true
 	}
 	return out
+}
+
+// stepSeconds is how long a step held the sequence: an init container's
+// run; a native sidecar's time until the next step could run (it runs on
+// afterwards, and its own duration would dwarf every init).
+func stepSeconds(t *Timeline, s *Step) (float64, bool) {
+	if s.DurationSeconds == nil {
+		return 0, false
+	}
+	if s.Kind != classify.KindSidecar {
+		return *s.DurationSeconds, true
+	}
+	if s.StartupSeconds != nil && !s.Startup.Ongoing {
+		return *s.StartupSeconds, true
+	}
+	next := nextStart(t.Steps, s.Order)
+	if next == nil || s.StartedAt == nil || s.Restarts > 0 {
+		return 0, false
+	}
+	return next.Sub(*s.StartedAt).Seconds(), true
 }
 
 // nextStart is when the step after order started (the next init, or the app containers).

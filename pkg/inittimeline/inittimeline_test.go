@@ -21,7 +21,7 @@ func load(t *testing.T, name string) *corev1.Pod {
 }
 
 func build(p *corev1.Pod, now time.Time) inittimeline.Timeline {
-	return inittimeline.Build(p, classify.Classify(p, classify.BuiltinRules()), now)
+	return inittimeline.Build(p, nil, classify.Classify(p, classify.BuiltinRules()), now)
 }
 
 func at(s string) time.Time {

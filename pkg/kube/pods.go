@@ -12,7 +12,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
@@ -158,18 +157,11 @@ func (c *Client) list(ctx context.Context, ns, selector string) ([]corev1.Pod, e
 func (c *Client) Events(ctx context.Context, pods []corev1.Pod) (map[string][]corev1.Event, error) {
 	out := map[string][]corev1.Event{}
 	if len(pods) == 1 {
-		p := pods[0]
-		sel := fields.Set{
-			"involvedObject.kind":      "Pod",
-			"involvedObject.name":      p.Name,
-			"involvedObject.namespace": p.Namespace,
-			"involvedObject.uid":       string(p.UID),
-		}.AsSelector().String()
-		list, err := c.CS.CoreV1().Events(p.Namespace).List(ctx, metav1.ListOptions{FieldSelector: sel})
+		items, _, err := c.PodEvents(ctx, &pods[0])
 		if err != nil {
-			return nil, explain(err, "events", "", p.Namespace)
+			return nil, err
 		}
-		out[string(p.UID)] = list.Items
+		out[string(pods[0].UID)] = items
 		return out, nil
 	}
 	namespaces := map[string]bool{}

@@ -202,7 +202,7 @@ func keyOf(p *corev1.Pod) types.NamespacedName {
 // expired (a list starts again from now).
 func (c *Client) watchFrom(ctx context.Context, sel podSelection, rv string, seen map[types.NamespacedName]bool, handle func(PodEvent) (bool, error)) (gone, done bool, err error) {
 	pods := c.CS.CoreV1().Pods(sel.namespace)
-	source := podWatcher(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	source := watcherFunc(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 		opts.LabelSelector, opts.FieldSelector = sel.labels, sel.fields
 		w, err := pods.Watch(ctx, opts)
 		if isGone(err) {
@@ -252,10 +252,10 @@ func (c *Client) watchFrom(ctx context.Context, sel podSelection, rv string, see
 	return false, false, nil
 }
 
-// podWatcher opens one watch request: a cache.WatcherWithContext.
-type podWatcher func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+// watcherFunc opens one watch request (of pods or of events): a cache.WatcherWithContext.
+type watcherFunc func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
 
-func (f podWatcher) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+func (f watcherFunc) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 	return f(ctx, opts)
 }
 

@@ -193,7 +193,7 @@ func TestDescribeAndInitAgree(t *testing.T) {
 			}
 			t.Run(name+"/"+v.name, func(t *testing.T) {
 				r := report.Build(p, nil, classify.BuiltinRules())
-				tl := inittimeline.Build(p, classify.Classify(p, classify.BuiltinRules()), now)
+				tl := inittimeline.Build(p, nil, classify.Classify(p, classify.BuiltinRules()), now)
 				db, df := described(r)
 				ib, ifl := timelined(t, tl)
 				assert.Equal(t, db, ib, "blocker\ndescribe: %v\ninit: %s", r.Findings, tl.Verdict)

@@ -106,6 +106,7 @@ func Build(pod *corev1.Pod, cls classify.Result) Pod {
 		Ready: sum.Ready(), Restarts: sum.Restarts}
 	if p.HasStatus {
 		p.Status = sum.Status
+		p.LastRestartAt = timePtr(sum.LastRestartAt)
 	}
 	if pod.Status.StartTime != nil {
 		p.StartTime = timePtr(pod.Status.StartTime.Time)

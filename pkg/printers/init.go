@@ -42,6 +42,7 @@ const (
 	glyphWaiting = '░'
 	// glyphFailed is an earlier attempt that failed; it prints as glyphRan, in red.
 	glyphFailed = '▇'
+	glyphPull   = '▓'
 )
 
 const (
@@ -106,7 +107,8 @@ func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 	InitHeader(w, t, o)
 	fmt.Fprintln(w)
-	header, rows := stepRows(t, o, false)
+	items := tableItems(t)
+	header, rows := stepRows(t, items, o, false)
 	gap := columnSep
 	var plain bytes.Buffer
 	if err := writeTable(&plain, header, rows, ""); err != nil {
@@ -114,7 +116,7 @@ func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 	}
 	if o.Width > 0 && visibleWidth(plain.String()) > o.Width {
 		// Too wide for the terminal: wrapped rows would double the height.
-		header, rows = stepRows(t, o, true)
+		header, rows = stepRows(t, items, o, true)
 		header, rows, gap = fitTable(o.Width, "", compactColumns(header), rows)
 		plain.Reset()
 		if err := writeTableGap(&plain, header, rows, "", gap); err != nil {
@@ -134,16 +136,16 @@ func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 		width = defaultWidth
 	}
 	room := width - visibleWidth(plain.String()) - gap
-	scale := newScale(t)
+	scale := newScale(t, items)
 	if room >= minBarWidth {
 		room = min(room, maxBarWidth)
 		for i := range rows {
-			rows[i] = append(rows[i], bar(t, &t.Steps[i], scale, room, o.Color))
+			rows[i] = append(rows[i], items[i].bar(t, scale, room, o.Color))
 		}
 		if err := writeTableGap(w, append(header, timelineHeading), rows, "", gap); err != nil {
 			return err
 		}
-		legend(w, scale, o.Color)
+		legend(w, t, scale, items, o.Color)
 		return nil
 	}
 	if _, err := w.Write(plain.Bytes()); err != nil {
@@ -155,41 +157,61 @@ func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 	// No room beside the table: draw the bars under it, full width.
 	fmt.Fprintln(w)
 	names := 0
-	for i := range t.Steps {
-		names = max(names, utf8.RuneCountInString(Sanitize(t.Steps[i].Name)))
+	for i := range items {
+		names = max(names, utf8.RuneCountInString(items[i].label()))
 	}
 	barWidth := min(max(width-names-4, minBarWidth), maxBarWidth)
-	for i := range t.Steps {
-		s := &t.Steps[i]
-		line := fmt.Sprintf("  %-*s  %s", names, Sanitize(s.Name), bar(t, s, scale, barWidth, o.Color))
+	for i := range items {
+		line := fmt.Sprintf("  %-*s  %s", names, items[i].label(), items[i].bar(t, scale, barWidth, o.Color))
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
-	legend(w, scale, o.Color)
+	legend(w, t, scale, items, o.Color)
 	return nil
 }
 
-func legend(w io.Writer, sc scale, c Painter) {
-	fmt.Fprintf(w, "timeline %s to %s: %s ran  %s running  %s waiting or backing off\n",
-		"+0.0s", "+"+inittimeline.FormatSeconds(sc.total.Seconds()),
-		c.Paint(string(glyphRan), grey), c.Paint(string(glyphRunning), green), c.Paint(string(glyphWaiting), yellow))
+func legend(w io.Writer, t *inittimeline.Timeline, sc scale, items []tableItem, c Painter) {
+	from := sc.origin
+	if t.StartedAt != nil {
+		from = *t.StartedAt
+	}
+	pulls := ""
+	for i := range items {
+		if items[i].kind == itemPull && items[i].from != nil {
+			pulls = "  " + c.Paint(string(glyphPull), blue) + " pulling"
+			break
+		}
+	}
+	fmt.Fprintf(w, "timeline %s to %s: %s ran  %s running  %s waiting or backing off%s\n",
+		relative(sc.origin.Sub(from)), relative(sc.origin.Add(sc.total).Sub(from)),
+		c.Paint(string(glyphRan), grey), c.Paint(string(glyphRunning), green), c.Paint(string(glyphWaiting), yellow), pulls)
 }
 
-// stepRows are the table's header and rows. The compact form, for narrow
-// terminals, leaves out FINISHED (STARTED plus DURATION) and a reason that
-// repeats the state, and joins KIND and ROLE.
-func stepRows(t *inittimeline.Timeline, o InitOptions, compact bool) ([]string, [][]string) {
+// relative prints an offset from the pod's start: "+4.0s", "-40.0s" (before it, while scheduling).
+func relative(d time.Duration) string {
+	if d < 0 {
+		return "-" + inittimeline.FormatSeconds(-d.Seconds())
+	}
+	return "+" + inittimeline.FormatSeconds(d.Seconds())
+}
+
+// stepRows are the table's header and rows, one per item. The compact form,
+// for narrow terminals, leaves out FINISHED (STARTED plus DURATION) and a
+// reason that repeats the state, and joins KIND and ROLE.
+func stepRows(t *inittimeline.Timeline, items []tableItem, o InitOptions, compact bool) ([]string, [][]string) {
 	c := o.Color
 	header := []string{"STEP", "CONTAINER", "KIND", "ROLE", "STATE", "STARTED", "FINISHED", "DURATION", "EXIT", "REASON", "RESTARTS"}
 	if compact {
 		header = []string{"STEP", "CONTAINER", "KIND/ROLE", "STATE", "STARTED", "DURATION", "EXIT", "REASON", "RESTARTS"}
 	}
-	rows := make([][]string, 0, len(t.Steps))
-	for i := range t.Steps {
-		s := &t.Steps[i]
-		step := "app"
-		if s.IsInit() {
-			step = fmt.Sprintf("%d/%d", s.Order, t.InitSteps)
+	rows := make([][]string, 0, len(items))
+	for i := range items {
+		it := &items[i]
+		if it.kind != itemStep {
+			rows = append(rows, partRow(t, it, o, compact))
+			continue
 		}
+		s := it.step
+		step := stepCell(t, s)
 		role := string(s.Role)
 		name := c.Paint(Sanitize(s.Name), RoleColor(role)...)
 		state := c.Paint(string(s.State), stateColor(s)...)
@@ -219,6 +241,149 @@ func stepRows(t *inittimeline.Timeline, o InitOptions, compact bool) ([]string, 
 			exit, orNone(Sanitize(reason)), restarts})
 	}
 	return header, rows
+}
+
+func stepCell(t *inittimeline.Timeline, s *inittimeline.Step) string {
+	if s.IsInit() {
+		return fmt.Sprintf("%d/%d", s.Order, t.InitSteps)
+	}
+	return "app"
+}
+
+// partRow is the row of a part of the sequence that is not a container
+// running: the wait for a node, an image pull, a startup probe.
+func partRow(t *inittimeline.Timeline, it *tableItem, o InitOptions, compact bool) []string {
+	step, name := "pod", "-"
+	if it.step != nil {
+		step, name = stepCell(t, it.step), Sanitize(it.step.Name)
+	}
+	state := o.Color.Paint(it.state, it.color...)
+	started := timeCell(t, it.from, o.Absolute)
+	finished := "-"
+	switch {
+	case it.ongoing:
+		finished = it.state
+	case it.to != nil:
+		finished = timeCell(t, it.to, o.Absolute)
+	}
+	dur := "-"
+	if it.seconds != nil {
+		dur = inittimeline.FormatSeconds(*it.seconds)
+	}
+	reason := orNone(Sanitize(it.reason))
+	if compact {
+		return []string{step, name, string(it.kind), state, started, dur, "-", reason, "-"}
+	}
+	return []string{step, name, string(it.kind), "-", state, started, finished, dur, "-", reason, "-"}
+}
+
+// itemKind is what a row of the init table shows.
+type itemKind string
+
+const (
+	itemStep      itemKind = ""
+	itemScheduled itemKind = "scheduled"
+	itemPull      itemKind = "pull"
+	itemStartup   itemKind = "startup"
+)
+
+// tableItem is one row of the init table: a step, or a part of the
+// sequence that is not a container running.
+type tableItem struct {
+	kind     itemKind
+	step     *inittimeline.Step // nil for the wait for a node
+	from, to *time.Time
+	ongoing  bool
+	seconds  *float64
+	state    string
+	reason   string
+	color    []string
+	glyph    rune
+}
+
+func (it *tableItem) label() string {
+	switch {
+	case it.kind == itemStep:
+		return Sanitize(it.step.Name)
+	case it.step == nil:
+		return string(it.kind)
+	}
+	return Sanitize(it.step.Name) + " " + string(it.kind)
+}
+
+// tableItems are the rows in time order: the wait for a node when it took
+// a second or more (or goes on), then per step its image pull, the step,
+// and for a native sidecar its startup probe.
+func tableItems(t *inittimeline.Timeline) []tableItem {
+	var out []tableItem
+	if t.ScheduledSeconds != nil && (t.Unscheduled || *t.ScheduledSeconds >= 1) {
+		it := tableItem{kind: itemScheduled, from: t.CreatedAt, to: t.ScheduledAt, seconds: t.ScheduledSeconds,
+			state: "scheduled", color: []string{grey}, glyph: glyphWaiting}
+		if t.Unscheduled {
+			it.ongoing, it.state, it.color, it.reason = true, "pending", []string{yellow}, "Unschedulable"
+		}
+		out = append(out, it)
+	}
+	for i := range t.Steps {
+		s := &t.Steps[i]
+		if p := s.Pull; p != nil {
+			it := tableItem{kind: itemPull, step: s, from: p.StartedAt, to: p.FinishedAt, ongoing: p.Ongoing,
+				seconds: s.PullSeconds, state: "pulled", reason: p.Image, color: []string{grey}, glyph: glyphPull}
+			switch {
+			case p.AlreadyPresent:
+				it.state, it.reason = "present", p.Image+" already present"
+			case p.Failed:
+				it.state, it.color = "failing", []string{bold, red}
+			case p.Ongoing:
+				it.state, it.color = "pulling", []string{blue}
+			}
+			out = append(out, it)
+		}
+		out = append(out, tableItem{kind: itemStep, step: s})
+		if st := s.Startup; st != nil {
+			it := tableItem{kind: itemStartup, step: s, from: st.StartedAt, to: st.PassedAt, ongoing: st.Ongoing,
+				seconds: s.StartupSeconds, state: "passed", color: []string{grey}, glyph: glyphRunning}
+			if st.Ongoing {
+				it.state, it.color = "probing", []string{yellow}
+			}
+			if st.FailedProbes != nil && *st.FailedProbes > 0 {
+				it.reason = fmt.Sprintf("%d failed probes", *st.FailedProbes)
+				if *st.FailedProbes == 1 {
+					it.reason = "1 failed probe"
+				}
+			}
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// bar draws the row's bar: a step's runs, or the span of a part.
+func (it *tableItem) bar(t *inittimeline.Timeline, sc scale, width int, c Painter) string {
+	if it.kind == itemStep {
+		return bar(t, it.step, sc, width, c)
+	}
+	if it.from == nil || (it.to == nil && !it.ongoing) {
+		return strings.Repeat(" ", width)
+	}
+	to := t.Now
+	if it.to != nil {
+		to = *it.to
+	}
+	cells := []rune(strings.Repeat(" ", width))
+	a, b := sc.cell(*it.from, width), sc.cell(to, width)
+	for i := a; i <= b; i++ {
+		cells[i] = it.glyph
+	}
+	run := strings.TrimSpace(string(cells))
+	color := yellow
+	switch it.glyph {
+	case glyphPull:
+		color = blue
+	case glyphRunning:
+		color = green
+	}
+	return strings.Replace(string(cells), run, c.Paint(run, color), 1)
 }
 
 // compactColumns say how the compact table gives way when even it is too
@@ -271,7 +436,7 @@ func timeCell(t *inittimeline.Timeline, at *time.Time, absolute bool) string {
 	case absolute || t.StartedAt == nil:
 		return at.UTC().Format(time.RFC3339)
 	}
-	return "+" + inittimeline.FormatSeconds(at.Sub(*t.StartedAt).Seconds())
+	return relative(at.Sub(*t.StartedAt))
 }
 
 func finishedCell(t *inittimeline.Timeline, s *inittimeline.Step, absolute bool) string {
@@ -328,7 +493,7 @@ type scale struct {
 	total  time.Duration
 }
 
-func newScale(t *inittimeline.Timeline) scale {
+func newScale(t *inittimeline.Timeline, items []tableItem) scale {
 	var origin time.Time
 	if t.StartedAt != nil {
 		origin = *t.StartedAt
@@ -343,6 +508,19 @@ func newScale(t *inittimeline.Timeline) scale {
 		s := &t.Steps[i]
 		later(s.StartedAt)
 		later(s.FinishedAt)
+	}
+	for i := range items {
+		it := &items[i]
+		if it.kind == itemStep {
+			continue
+		}
+		if it.from != nil && it.from.Before(origin) {
+			origin = *it.from // the wait for a node comes before the pod's start
+		}
+		later(it.to)
+		if it.ongoing {
+			later(&t.Now)
+		}
 	}
 	// While the pod initialises the wait up to now is the story; once it
 	// has, the scale ends at the last thing that happened, so that a pod
@@ -491,9 +669,12 @@ func visibleWidth(s string) int {
 func stepStats(w io.Writer, stats []inittimeline.StepStats, pods int, o InitOptions) error {
 	for _, st := range stats {
 		if st.Slowest {
+			what := o.Color.Paint(fmt.Sprintf("%q", Sanitize(st.Name)), bold)
+			if st.Kind == inittimeline.KindPull {
+				what = "the image pull of " + what
+			}
 			WriteWrapped(w, o.Width, fmt.Sprintf("Slowest init step across %d pods: %s (init %d), median %s, max %s over %d pods", pods,
-				o.Color.Paint(fmt.Sprintf("%q", Sanitize(st.Name)), bold), st.Order,
-				inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max), st.Pods))
+				what, st.Order, inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max), st.Pods))
 		}
 	}
 	rows := make([][]string, 0, len(stats))
@@ -502,11 +683,16 @@ func stepStats(w io.Writer, stats []inittimeline.StepStats, pods int, o InitOpti
 		if st.Slowest {
 			mark = "slowest"
 		}
-		rows = append(rows, []string{fmt.Sprint(st.Order), Sanitize(st.Name), fmt.Sprint(st.Pods),
-			inittimeline.FormatSeconds(st.Min), inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max), mark})
+		name := Sanitize(st.Name)
+		if st.Kind != "" {
+			name += " " + st.Kind
+		}
+		rows = append(rows, []string{fmt.Sprint(st.Order), name, fmt.Sprint(st.Pods),
+			inittimeline.FormatSeconds(st.Min), inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max),
+			Sanitize(st.MaxPod), mark})
 	}
 	return WriteTable(w, o.Width, "  ", []Column{{Header: "STEP"}, {Header: "INIT"}, {Header: "PODS"}, {Header: "MIN"},
-		{Header: "MEDIAN"}, {Header: "MAX"}, {Header: ""}}, rows)
+		{Header: "MEDIAN"}, {Header: "MAX"}, {Header: "MAX POD"}, {Header: ""}}, rows)
 }
 
 // InitChanges writes the transitions seen while watching, one per line, the

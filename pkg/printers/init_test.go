@@ -3,6 +3,7 @@ package printers_test
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,7 +25,11 @@ func timelinePod(t *testing.T, path, now string) inittimeline.Timeline {
 	p := testutil.LoadPod(t, path)
 	n, err := time.Parse(time.RFC3339, now)
 	require.NoError(t, err)
-	return inittimeline.Build(p, classify.Classify(p, classify.BuiltinRules()), n)
+	var events []corev1.Event
+	if evPath := strings.TrimSuffix(path, ".yaml") + ".events.yaml"; fileExists(evPath) {
+		events = testutil.LoadEvents(t, evPath)
+	}
+	return inittimeline.Build(p, events, classify.Classify(p, classify.BuiltinRules()), n)
 }
 
 var initCases = []struct {
@@ -36,6 +41,13 @@ var initCases = []struct {
 	{"sidecar-oom-restarts", "pkg/inittimeline/testdata/sidecar-oom-restarts.yaml", "2026-03-02T13:02:00Z"},
 	{"job-sidecar-143", "pkg/inittimeline/testdata/job-sidecar-143.yaml", "2026-03-02T14:01:00Z"},
 	{"seed-task2", "testdata/fixtures/seed/task2-nx.yaml", "2025-09-15T08:25:00Z"},
+	// With the kubelet's events: a cold pull, a sidecar's failed startup probes.
+	{"cold-pull", "pkg/inittimeline/testdata/cold-pull.yaml", "2026-03-02T10:05:00Z"},
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func TestInitGolden(t *testing.T) {
@@ -144,7 +156,7 @@ func TestTwentyInitsFitOneScreen(t *testing.T) {
 				StartedAt:  metav1.NewTime(start.Add(time.Duration(2*i) * time.Second)),
 				FinishedAt: metav1.NewTime(start.Add(time.Duration(2*i+1) * time.Second))}}})
 	}
-	tl := inittimeline.Build(p, classify.Classify(p, classify.BuiltinRules()), start.Add(time.Minute))
+	tl := inittimeline.Build(p, nil, classify.Classify(p, classify.BuiltinRules()), start.Add(time.Minute))
 	var b bytes.Buffer
 	require.NoError(t, printers.InitTimelines(&b, []inittimeline.Timeline{tl}, nil, printers.InitOptions{Width: 200}))
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
@@ -163,7 +175,7 @@ func TestInitStepStats(t *testing.T) {
 		f, err := time.Parse(time.RFC3339, fin)
 		require.NoError(t, err)
 		p.Status.InitContainerStatuses[2].State.Terminated.FinishedAt = metav1.NewTime(f)
-		tls = append(tls, inittimeline.Build(p, classify.Classify(p, classify.BuiltinRules()), f.Add(time.Minute)))
+		tls = append(tls, inittimeline.Build(p, nil, classify.Classify(p, classify.BuiltinRules()), f.Add(time.Minute)))
 	}
 	stats := inittimeline.Aggregate(tls)
 	var b bytes.Buffer
@@ -179,7 +191,7 @@ func TestInitSanitizesNames(t *testing.T) {
 	p := testutil.LoadPod(t, filepath.Join(testutil.RepoRoot(), "pkg/inittimeline/testdata/init-crashloop.yaml"))
 	p.Status.InitContainerStatuses[1].State.Waiting.Message = "boom\x1b]0;pwned\x07"
 	p.Status.InitContainerStatuses[1].State.Waiting.Reason = "Crash\x1b[31m"
-	tl := inittimeline.Build(p, classify.Classify(p, classify.BuiltinRules()), time.Now())
+	tl := inittimeline.Build(p, nil, classify.Classify(p, classify.BuiltinRules()), time.Now())
 	var b bytes.Buffer
 	require.NoError(t, printers.InitTimelines(&b, []inittimeline.Timeline{tl}, nil, printers.InitOptions{}))
 	assert.NotContains(t, b.String(), "\x1b")

@@ -180,20 +180,11 @@ func volumes(pod *corev1.Pod) []Volume {
 
 func convertEvents(events []corev1.Event) []Event {
 	out := []Event{}
-	for _, e := range events {
-		ev := Event{Type: e.Type, Reason: e.Reason, Message: strings.TrimSpace(e.Message), Count: e.Count,
-			Container: containerFromFieldPath(e.InvolvedObject.FieldPath)}
-		if ev.Count == 0 {
-			ev.Count = 1
-		}
-		last := e.LastTimestamp.Time
-		if last.IsZero() {
-			last = e.EventTime.Time
-		}
-		if last.IsZero() {
-			last = e.FirstTimestamp.Time
-		}
-		if !last.IsZero() {
+	for i := range events {
+		e := &events[i]
+		ev := Event{Type: e.Type, Reason: e.Reason, Message: strings.TrimSpace(e.Message), Count: int32(podmodel.EventCount(e)),
+			Container: podmodel.EventContainer(e)}
+		if _, last := podmodel.EventTimes(e); !last.IsZero() {
 			ev.LastSeen = timePtr(last)
 		}
 		switch {
@@ -209,15 +200,6 @@ func convertEvents(events []corev1.Event) []Event {
 		return a != nil && (b == nil || a.Before(*b))
 	})
 	return out
-}
-
-// containerFromFieldPath reads "spec.containers{nginx}" as "nginx".
-func containerFromFieldPath(p string) string {
-	open, end := strings.Index(p, "{"), strings.LastIndex(p, "}")
-	if open < 0 || end <= open {
-		return ""
-	}
-	return p[open+1 : end]
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -70,3 +70,13 @@ func LoadPod(t testing.TB, path string) *corev1.Pod {
 	require.NoError(t, yaml.Unmarshal(data, &pod), path)
 	return &pod
 }
+
+// LoadEvents reads an EventList manifest.
+func LoadEvents(t testing.TB, path string) []corev1.Event {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var list corev1.EventList
+	require.NoError(t, yaml.Unmarshal(data, &list), path)
+	return list.Items
+}
