@@ -76,12 +76,12 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	for i := range items {
 		pods[i] = &items[i]
 	}
-	r := &run{cfg: cfg, client: kc, errOut: errOut, attached: map[string]bool{}}
+	r := &run{cfg: cfg, client: kc, errOut: errOut, attached: map[string]bool{}, started: time.Now()}
 	planned, err := r.planAll(pods)
 	if err != nil {
 		return err
 	}
-	r.stamped = needTimestamps(len(planned), cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON)
+	r.stamped = needTimestamps(len(planned), cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON, cfg.LogOptions.LimitBytes != nil)
 	r.out = printers.NewLogWriter(out, printers.LogLineOptions{
 		JSON: cfg.JSON, Prefix: cfg.Prefix, Timestamps: cfg.LogOptions.Timestamps, Raw: cfg.Raw, Color: cfg.Color,
 		// The pod's name joins the tag when lines of several pods can mix.
@@ -151,11 +151,13 @@ func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedS
 // needTimestamps decides whether the API sends each line's timestamp. The
 // kubelet formats one per line when asked, which costs it more than the
 // plugin spends on the line, so they are asked for only when needed: to
-// order the lines of several streams, to reopen a followed stream where it
-// was cut (and to order the instances that join it), to print them
-// (--timestamps), or for JSON's time. One stream read once needs none.
-func needTimestamps(streams int, follow, printed, json bool) bool {
-	return streams > 1 || follow || printed || json
+// order the lines of several streams, to reopen a stream where it was cut
+// (and to order the instances that join a followed one), to print them
+// (--timestamps), or for JSON's time. A cut reaches the client as a clean
+// end, so every stream is confirmed by a reopen from its last line, except
+// one that --limit-bytes ends on purpose: one such stream read once needs none.
+func needTimestamps(streams int, follow, printed, json, limited bool) bool {
+	return streams > 1 || follow || printed || json || !limited
 }
 
 // run is one run: the merger, its streams and the output.
@@ -166,6 +168,7 @@ type run struct {
 	out     *printers.LogWriter
 	errOut  io.Writer
 	stamped bool // the API sends timestamps (needTimestamps)
+	started time.Time
 
 	mu       sync.Mutex
 	sources  []*printers.LogSource // by merger stream id
@@ -191,7 +194,8 @@ func (r *run) attach(p plannedStream) bool {
 	}
 	r.attached[p.key] = true
 	log := &kube.ContainerLog{Client: r.client, Namespace: p.source.Namespace, Pod: p.source.Pod,
-		ContainerID: p.containerID, Options: r.request(p.source.Container, p.source.Previous), Fresh: p.fresh}
+		ContainerID: p.containerID, Options: r.request(p.source.Container, p.source.Previous), Fresh: p.fresh,
+		Until: r.started}
 	if log.Options.Timestamps && !r.cfg.LogOptions.Timestamps && log.Options.LimitBytes != nil {
 		log.MessageLimit, log.Options.LimitBytes = log.Options.LimitBytes, nil
 	}
@@ -235,8 +239,8 @@ func (c *countedSource) Open(ctx context.Context, since time.Time) (io.ReadClose
 	return rc, err
 }
 
-func (c *countedSource) Resume(ctx context.Context) (bool, error) {
-	ok, err := c.Source.Resume(ctx)
+func (c *countedSource) Resume(ctx context.Context, end logmerge.StreamEnd) (bool, error) {
+	ok, err := c.Source.Resume(ctx, end)
 	if !ok || err != nil {
 		c.once.Do(c.done)
 	}
