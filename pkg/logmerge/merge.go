@@ -383,7 +383,7 @@ type pumper struct {
 	lastTime int64
 	haveTime bool
 	dedupe   dedupe
-	newLines int // lines kept by the current read
+	newLines int    // lines kept by the current read
 	long     []byte // one line longer than the read buffer
 	batches  int    // batches made for this stream
 }

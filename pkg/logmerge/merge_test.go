@@ -37,7 +37,7 @@ func (staticSource) Resume(context.Context, StreamEnd) (bool, error) { return fa
 type errSource struct{ err error }
 
 func (s errSource) Open(context.Context, time.Time) (io.ReadCloser, error) { return nil, s.err }
-func (errSource) Resume(context.Context, StreamEnd) (bool, error)                     { return false, nil }
+func (errSource) Resume(context.Context, StreamEnd) (bool, error)          { return false, nil }
 
 // got is what a merge printed: "stream:text".
 func collect(t *testing.T, m *Merger) []string {
@@ -270,7 +270,7 @@ func newPipe() *pipeSource {
 }
 
 func (p *pipeSource) Open(context.Context, time.Time) (io.ReadCloser, error) { return p.r, nil }
-func (p *pipeSource) Resume(context.Context, StreamEnd) (bool, error)                   { return false, nil }
+func (p *pipeSource) Resume(context.Context, StreamEnd) (bool, error)        { return false, nil }
 func (p *pipeSource) write(t *testing.T, s string) {
 	t.Helper()
 	_, err := io.WriteString(p.w, s)
