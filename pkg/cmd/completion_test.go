@@ -3,7 +3,6 @@ package cmd
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -83,28 +82,6 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(obj)
 }
 
-func writeKubeconfig(t *testing.T, server, namespace string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "kubeconfig")
-	cfg := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: lab
-  cluster: {server: %q}
-users:
-- name: me
-  user: {token: t}
-contexts:
-- name: lab
-  context: {cluster: lab, user: me, namespace: %q}
-- name: other
-  context: {cluster: lab, user: me, namespace: other}
-current-context: lab
-`, server, namespace)
-	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	return path
-}
-
 // complete runs `kubectl-pods_pattern __complete ARGS...` as kubectl's
 // completion shim does and returns the candidates and the directive line.
 func complete(t *testing.T, args ...string) ([]string, string) {
@@ -146,12 +123,12 @@ func TestCompleteDescribeListsPodsOfTheFlagsNamespace(t *testing.T) {
 		{"a started type word offers TYPE/ without a space", []string{"--kubeconfig", kubeconfig, "describe", "dep"}, []string{"deploy/", "deployment/"}, ":6"},
 		{"unknown type offers nothing", []string{"--kubeconfig", kubeconfig, "describe", "nope/"}, nil, ":4"},
 		{"-f names the pods", []string{"--kubeconfig", kubeconfig, "describe", "-f", "pod.yaml", ""}, nil, ":4"},
-		{"-o", []string{"describe", "-o", ""}, []string{"json", "yaml"}, ":4"},
+		{"-o", []string{"describe", "-o", ""}, []string{"wide", "json", "yaml"}, ":4"},
 		{"--color", []string{"describe", "--color", ""}, []string{"auto", "always", "never"}, ":4"},
 		{"--context", []string{"--kubeconfig", kubeconfig, "--context", ""}, []string{"lab", "other"}, ":4"},
 		{"completion shells", []string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}, ":4"},
 		{"init takes the same targets", []string{"--kubeconfig", kubeconfig, "init", "deploy/a"}, []string{"deploy/api"}, ":4"},
-		{"init -o", []string{"init", "-o", ""}, []string{"json", "yaml"}, ":4"},
+		{"init -o", []string{"init", "-o", ""}, []string{"wide", "json", "yaml"}, ":4"},
 		{"scaffold patterns", []string{"scaffold", ""}, []string{"init", "sidecar", "native-sidecar", "adapter", "ambassador", "seed\tthe seed lab's pods: task1, task2, task3"}, ":4"},
 		{"scaffold pattern prefix", []string{"scaffold", "s"}, []string{"sidecar", "seed\tthe seed lab's pods: task1, task2, task3"}, ":4"},
 		{"scaffold seed examples", []string{"scaffold", "seed", ""}, []string{"task1", "task2", "task3"}, ":4"},
@@ -194,7 +171,7 @@ func TestCompleteContainers(t *testing.T) {
 	}
 	c := &completer{
 		// The namespace comes from the kubeconfig's context; the fake answers.
-		flags:     &genericclioptions.ConfigFlags{KubeConfig: ptr(writeKubeconfig(t, "https://127.0.0.1:1", "team"))},
+		getter:    &genericclioptions.ConfigFlags{KubeConfig: ptr(writeKubeconfig(t, "https://127.0.0.1:1", "team"))},
 		newClient: func() (kubernetes.Interface, error) { return fake.NewClientset(pod, other), nil },
 	}
 	cmd := &cobra.Command{Use: "logs"}

@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -10,7 +12,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
 )
@@ -21,16 +22,24 @@ type DescribeOptions struct {
 	Output  string
 	Color   string
 
-	configFlags *genericclioptions.ConfigFlags
-	rules       classify.Rules
-	color       bool
-	now         func() time.Time
+	getter genericclioptions.RESTClientGetter
+	rules  classify.Rules
+	color  bool
+	now    func() time.Time
+	// width is the terminal's width, 0 when the output is not a terminal.
+	width func(io.Writer) int
 	genericiooptions.IOStreams
 }
 
-// NewCmdDescribe builds `describe`.
-func NewCmdDescribe(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &DescribeOptions{configFlags: flags, IOStreams: streams, now: time.Now}
+// NewDescribeOptions returns the options with their defaults.
+func NewDescribeOptions(streams genericiooptions.IOStreams) *DescribeOptions {
+	return &DescribeOptions{IOStreams: streams, Color: "auto", now: time.Now, width: printers.TerminalWidth}
+}
+
+// NewCmdDescribe builds `describe` on kubectl's flags.
+func NewCmdDescribe(getter genericclioptions.RESTClientGetter, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewDescribeOptions(streams)
+	o.getter = getter
 	cmd := &cobra.Command{
 		Use:   "describe (POD | TYPE/NAME | -l SELECTOR | -f FILE)",
 		Short: "Show every container of a pod with its kind, role, evidence, init order, state and findings",
@@ -52,28 +61,20 @@ A pod can state roles itself: annotation pods-pattern.io/roles: "name=role,name=
 
   # For scripts
   kubectl pods-pattern describe nx -o json`,
-		ValidArgsFunction: completePods(flags),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		ValidArgsFunction: completePods(getter),
+		RunE:              runE(o),
 	}
 	o.Targets.AddFlags(cmd, true)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
-	cmd.Flags().StringVar(&o.Color, "color", "auto", "Colour the output: auto, always or never (NO_COLOR is honoured)")
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("json", "yaml"))
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every column, whatever the terminal's width), json or yaml")
+	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
 	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
 
 // Complete fills the options from flags and the kubeconfig.
-func (o *DescribeOptions) Complete(args []string) error {
-	if err := o.Targets.Complete(o.configFlags, o.In, args); err != nil {
+func (o *DescribeOptions) Complete(_ *cobra.Command, args []string) error {
+	if err := o.Targets.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
 	var err error
@@ -86,22 +87,21 @@ func (o *DescribeOptions) Complete(args []string) error {
 
 // Validate checks the flags.
 func (o *DescribeOptions) Validate() error {
-	if err := printers.ValidateOutput(o.Output); err != nil {
+	if err := printers.ValidateViewOutput(o.Output); err != nil {
 		return err
 	}
 	return o.Targets.Validate()
 }
 
 // Run fetches the pods and their events, builds the reports and prints them.
-func (o *DescribeOptions) Run(cmd *cobra.Command) error {
-	ctx := cmd.Context()
+func (o *DescribeOptions) Run(ctx context.Context) error {
 	targets, err := o.Targets.Pods(ctx)
 	if err != nil {
 		return err
 	}
 	events := map[string][]corev1.Event{}
 	if !o.Targets.FromFiles() {
-		cs, err := o.Targets.NewClient()
+		client, err := o.Targets.Client()
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (o *DescribeOptions) Run(cmd *cobra.Command) error {
 		for i, t := range targets {
 			pods[i] = *t.Pod
 		}
-		if events, err = (&kube.Client{CS: cs}).Events(ctx, pods); err != nil {
+		if events, err = client.Events(ctx, pods); err != nil {
 			// Events help but are not the pod: say so and go on.
 			fmt.Fprintf(o.ErrOut, "warning: events not shown: %v\n", err)
 		}
@@ -120,8 +120,13 @@ func (o *DescribeOptions) Run(cmd *cobra.Command) error {
 		r.Source = t.Source
 		reports = append(reports, r)
 	}
-	if o.Output != "" {
+	if printers.Structured(o.Output) {
 		return printers.PrintList(o.Out, o.Output, reports)
 	}
-	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(), NoEvents: o.Targets.FromFiles()})
+	width := 0
+	if o.Output != printers.FormatWide {
+		width = o.width(o.Out)
+	}
+	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(),
+		NoEvents: o.Targets.FromFiles(), Width: width})
 }

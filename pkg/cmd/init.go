@@ -1,15 +1,13 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -29,7 +27,7 @@ type InitOptions struct {
 	Absolute bool
 	Timeline bool
 
-	configFlags  *genericclioptions.ConfigFlags
+	getter       genericclioptions.RESTClientGetter
 	rules        classify.Rules
 	timelineMode printers.TimelineMode
 	printOpts    printers.InitOptions
@@ -39,9 +37,16 @@ type InitOptions struct {
 	genericiooptions.IOStreams
 }
 
-// NewCmdInit builds `init`.
-func NewCmdInit(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	return newCmdInit(&InitOptions{configFlags: flags, IOStreams: streams, now: time.Now, width: terminalWidth})
+// NewInitOptions returns the options with their defaults.
+func NewInitOptions(streams genericiooptions.IOStreams) *InitOptions {
+	return &InitOptions{IOStreams: streams, Color: "auto", now: time.Now, width: printers.TerminalWidth}
+}
+
+// NewCmdInit builds `init` on kubectl's flags.
+func NewCmdInit(getter genericclioptions.RESTClientGetter, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewInitOptions(streams)
+	o.getter = getter
+	return newCmdInit(o)
 }
 
 // newCmdInit builds the command around o, which tests fill with fakes.
@@ -72,31 +77,23 @@ happens, until the pod is Running, Succeeded or Failed.`,
 
   # A saved pod, with absolute times
   kubectl pods-pattern init -f pod.yaml --absolute`,
-		ValidArgsFunction: completePods(o.configFlags),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		ValidArgsFunction: completePods(o.getter),
+		RunE:              runE(o),
 	}
 	o.Targets.AddFlags(cmd, true)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
-	cmd.Flags().StringVar(&o.Color, "color", "auto", "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every column, whatever the terminal's width), json or yaml")
+	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "Follow the pod and print each transition until it is Running, Succeeded or Failed")
 	cmd.Flags().BoolVar(&o.Absolute, "absolute", false, "Print absolute times (RFC 3339, UTC) instead of times since the pod started")
 	cmd.Flags().BoolVar(&o.Timeline, "timeline", false, "Draw a bar per step (default: when the terminal leaves room; --timeline=false never)")
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("json", "yaml"))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
 	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
 
 // Complete fills the options from flags, the kubeconfig and the terminal.
 func (o *InitOptions) Complete(cmd *cobra.Command, args []string) error {
-	if err := o.Targets.Complete(o.configFlags, o.In, args); err != nil {
+	if err := o.Targets.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
 	var err error
@@ -114,14 +111,18 @@ func (o *InitOptions) Complete(cmd *cobra.Command, args []string) error {
 			o.timelineMode = printers.TimelineOn
 		}
 	}
+	width := 0
+	if o.Output != printers.FormatWide {
+		width = o.width(o.Out)
+	}
 	o.printOpts = printers.InitOptions{Color: printers.Painter{Enabled: color}, Absolute: o.Absolute,
-		Timeline: o.timelineMode, Width: o.width(o.Out)}
+		Timeline: o.timelineMode, Width: width}
 	return nil
 }
 
 // Validate checks the flags.
 func (o *InitOptions) Validate() error {
-	if err := printers.ValidateOutput(o.Output); err != nil {
+	if err := printers.ValidateViewOutput(o.Output); err != nil {
 		return err
 	}
 	if err := o.Targets.Validate(); err != nil {
@@ -138,8 +139,7 @@ func (o *InitOptions) Validate() error {
 
 // Run fetches the pods, builds their timelines and prints them; with
 // --watch it then follows the pod.
-func (o *InitOptions) Run(cmd *cobra.Command) error {
-	ctx := cmd.Context()
+func (o *InitOptions) Run(ctx context.Context) error {
 	targets, err := o.Targets.Pods(ctx)
 	if err != nil {
 		return err
@@ -148,12 +148,16 @@ func (o *InitOptions) Run(cmd *cobra.Command) error {
 		if len(targets) != 1 {
 			return fmt.Errorf("--watch follows one pod but %s names %d: pick one by name", o.Targets.Args[0], len(targets))
 		}
-		return o.watch(cmd, targets[0].Pod)
+		return o.watch(ctx, targets[0].Pod)
 	}
 	now := o.now()
 	tls := make([]inittimeline.Timeline, 0, len(targets))
 	for _, t := range targets {
-		tl := inittimeline.Build(t.Pod, classify.Classify(t.Pod, o.rules), now)
+		cls := classify.Classify(t.Pod, o.rules)
+		tl := inittimeline.Build(t.Pod, cls, now)
+		if o.Targets.FromFiles() {
+			tl = inittimeline.BuildSaved(t.Pod, cls, now)
+		}
 		tl.Source = t.Source
 		tls = append(tls, tl)
 	}
@@ -161,7 +165,7 @@ func (o *InitOptions) Run(cmd *cobra.Command) error {
 	if len(tls) > 1 && o.manyOfOneKind() {
 		stats = inittimeline.Aggregate(tls)
 	}
-	if o.Output != "" {
+	if printers.Structured(o.Output) {
 		return printers.PrintInitTimelines(o.Out, o.Output, tls, stats)
 	}
 	return printers.InitTimelines(o.Out, tls, stats, o.printOpts)
@@ -183,9 +187,8 @@ func (o *InitOptions) manyOfOneKind() bool {
 
 // watch prints the pod, then every transition, until the pod is Running,
 // Succeeded or Failed (then it prints the final table) or ctx ends.
-func (o *InitOptions) watch(cmd *cobra.Command, pod *corev1.Pod) error {
-	ctx := cmd.Context()
-	cs, err := o.Targets.NewClient()
+func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
+	client, err := o.Targets.Client()
 	if err != nil {
 		return err
 	}
@@ -196,7 +199,7 @@ func (o *InitOptions) watch(cmd *cobra.Command, pod *corev1.Pod) error {
 	if settled(pod) {
 		return nil
 	}
-	if o.Output == "" {
+	if !printers.Structured(o.Output) {
 		fmt.Fprintln(o.Out)
 	}
 	onChange := func(p *corev1.Pod) (bool, error) {
@@ -204,7 +207,7 @@ func (o *InitOptions) watch(cmd *cobra.Command, pod *corev1.Pod) error {
 		changes := inittimeline.Changes(&prev, &cur)
 		done := settled(p)
 		switch {
-		case o.Output != "":
+		case printers.Structured(o.Output):
 			if len(changes) > 0 || done {
 				if err := printers.PrintObject(o.Out, o.Output, cur); err != nil {
 					return true, err
@@ -222,7 +225,7 @@ func (o *InitOptions) watch(cmd *cobra.Command, pod *corev1.Pod) error {
 		prev = cur
 		return done, nil
 	}
-	err = (&kube.Client{CS: cs}).WatchPod(ctx, pod.Namespace, pod.Name, pod.ResourceVersion, onChange)
+	err = client.WatchPod(ctx, pod.Namespace, pod.Name, pod.ResourceVersion, onChange)
 	if errors.Is(err, kube.ErrPodDeleted) {
 		return fmt.Errorf("pod %q in namespace %q was deleted while watching", pod.Name, pod.Namespace)
 	}
@@ -230,7 +233,7 @@ func (o *InitOptions) watch(cmd *cobra.Command, pod *corev1.Pod) error {
 }
 
 func (o *InitOptions) printSnapshot(t *inittimeline.Timeline) error {
-	if o.Output != "" {
+	if printers.Structured(o.Output) {
 		return printers.PrintObject(o.Out, o.Output, t)
 	}
 	return printers.InitTimelines(o.Out, []inittimeline.Timeline{*t}, nil, o.printOpts)
@@ -243,21 +246,4 @@ func settled(pod *corev1.Pod) bool {
 		return true
 	}
 	return false
-}
-
-// terminalWidth is $COLUMNS when set, else the width of the terminal out
-// writes to, else 0 (not a terminal: no bars unless asked for).
-func terminalWidth(out io.Writer) int {
-	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
-		return n
-	}
-	f, ok := out.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return 0
-	}
-	w, _, err := term.GetSize(int(f.Fd()))
-	if err != nil {
-		return 0
-	}
-	return w
 }

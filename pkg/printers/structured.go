@@ -9,9 +9,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// OutputFormats are the values of -o for structured output.
-var OutputFormats = []string{"json", "yaml"}
-
 // ValidateOutput checks an -o value; "" means the human view.
 func ValidateOutput(format string) error {
 	switch format {
@@ -19,6 +16,16 @@ func ValidateOutput(format string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown output format %q: use -o json or -o yaml", format)
+}
+
+// ValidateViewOutput checks the -o value of a command with a view for
+// people, which -o wide prints with every column in full.
+func ValidateViewOutput(format string) error {
+	switch format {
+	case "", FormatWide, "json", "yaml":
+		return nil
+	}
+	return fmt.Errorf("unknown output format %q: use -o wide, -o json or -o yaml", format)
 }
 
 // PrintList writes items as one object when there is one, else as a
