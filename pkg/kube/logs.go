@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -51,7 +52,15 @@ func (l *ContainerLog) Open(ctx context.Context, since time.Time) (io.ReadCloser
 	if !since.IsZero() {
 		o.SinceTime = &metav1.Time{Time: since}
 	}
-	rc, err := l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, &o).Stream(ctx)
+	var rc io.ReadCloser
+	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
+		var err error
+		rc, err = l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, &o).Stream(ctx)
+		return err
+	})
+	if errors.Is(err, ErrGaveUp) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, Explain(err)
 	}
@@ -137,10 +146,18 @@ func (l *ContainerLog) followOn(ctx context.Context, end logmerge.StreamEnd) (bo
 			return false, nil
 		}
 	}
-	pod, err := l.Client.CS.CoreV1().Pods(l.Namespace).Get(ctx, l.Pod, metav1.GetOptions{})
+	var pod *corev1.Pod
+	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
+		var err error
+		pod, err = l.Client.CS.CoreV1().Pods(l.Namespace).Get(ctx, l.Pod, metav1.GetOptions{})
+		return err
+	})
 	if err != nil {
 		if apierrors.IsNotFound(err) || ctx.Err() != nil {
 			return false, nil
+		}
+		if errors.Is(err, ErrGaveUp) {
+			return false, err
 		}
 		return false, explain(err, "pod", l.Pod, l.Namespace)
 	}

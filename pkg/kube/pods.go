@@ -59,6 +59,9 @@ func ParseRef(arg string) (Ref, error) {
 // Client resolves queries with one clientset.
 type Client struct {
 	CS kubernetes.Interface
+	// Reconnect, when set, makes follows and watches wait out an API
+	// server that went away instead of failing (see Reconnector).
+	Reconnect *Reconnector
 }
 
 // Pods returns the pods the query names, in the order named (selector

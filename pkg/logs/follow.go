@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,6 +35,10 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 		case <-ctx.Done():
 			return
 		case err := <-werr:
+			if errors.Is(err, kube.ErrGaveUp) {
+				r.fail(err)
+				return
+			}
 			if err != nil {
 				fmt.Fprintf(r.errOut, "warning: new containers are not followed: %s\n", printers.Sanitize(err.Error()))
 			}

@@ -54,6 +54,9 @@ type Config struct {
 	IgnoreErrors bool
 	// MaxDelay is how long a followed line may wait for quieter streams.
 	MaxDelay time.Duration
+	// ReconnectTimeout is how long a follow waits for an API server that
+	// went away before it gives up (kube.Reconnector).
+	ReconnectTimeout time.Duration
 
 	// Prefix, JSON, Raw and Color shape the output (printers.LogLineOptions).
 	Prefix bool
@@ -67,7 +70,7 @@ type Config struct {
 // runs until ctx ends (then it returns ctx's error) or, for pods named by
 // name, until they have all finished.
 func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errOut io.Writer) error {
-	kc := &kube.Client{CS: client}
+	kc := &kube.Client{CS: client, Reconnect: reconnector(cfg, errOut)}
 	items, err := kc.Pods(ctx, cfg.Query)
 	if err != nil {
 		return err
@@ -89,6 +92,9 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 		WithNamespace: cfg.Query.AllNamespaces,
 	})
 	err = r.stream(ctx, pods, planned)
+	if r.fatal != nil {
+		err = r.fatal
+	}
 	if ferr := r.out.Flush(); err == nil {
 		err = ferr
 	}
@@ -122,6 +128,9 @@ func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
 func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedStream) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	r.mu.Lock()
+	r.stop = cancel
+	r.mu.Unlock()
 	r.merger = logmerge.New(runCtx, logmerge.Options{
 		Follow:    r.cfg.LogOptions.Follow,
 		MaxDelay:  r.cfg.MaxDelay,
@@ -146,6 +155,32 @@ func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedS
 	cancel()
 	<-watchDone
 	return err
+}
+
+// reconnector makes a follow wait out an API server that went away; a read
+// without -f fails at once, as kubectl logs does.
+func reconnector(cfg Config, errOut io.Writer) *kube.Reconnector {
+	if !cfg.LogOptions.Follow {
+		return nil
+	}
+	timeout := cfg.ReconnectTimeout
+	if timeout <= 0 {
+		timeout = kube.DefaultReconnectTimeout
+	}
+	return &kube.Reconnector{Timeout: timeout, Note: func(msg string) { fmt.Fprintln(errOut, msg) }}
+}
+
+// fail ends the run with err (the watch gave up on the API server).
+func (r *run) fail(err error) {
+	r.mu.Lock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+	stop := r.stop
+	r.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // needTimestamps decides whether the API sends each line's timestamp. The
@@ -175,6 +210,8 @@ type run struct {
 	attached map[string]bool       // namespace/pod/uid/container/instance
 	open     atomic.Int64
 	warned   bool
+	stop     context.CancelFunc
+	fatal    error // set by fail
 }
 
 // attach adds one stream to the merge (once per container instance).
@@ -248,6 +285,10 @@ func (c *countedSource) Resume(ctx context.Context, end logmerge.StreamEnd) (boo
 }
 
 func (r *run) onError(id int, err error) error {
+	if errors.Is(err, kube.ErrGaveUp) {
+		// Not this stream's fault, and the others wait for the same server.
+		return err
+	}
 	s := r.source(id)
 	err = fmt.Errorf("pod/%s container %s: %w", r.podName(s.Namespace, s.Pod), s.Container, err)
 	if r.cfg.IgnoreErrors {
