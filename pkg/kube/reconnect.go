@@ -58,7 +58,7 @@ func (r *Reconnector) Do(ctx context.Context, op func(context.Context) error) er
 			r.Up()
 			return nil
 		case ctx.Err() != nil:
-			return err
+			return ctx.Err()
 		case !Unreachable(err):
 			return err
 		}
@@ -99,7 +99,7 @@ func (r *Reconnector) Up() {
 	defer r.mu.Unlock()
 	if r.down {
 		r.down = false
-		r.note(fmt.Sprintf("note: the Kubernetes API is back after %s; streams resume from their last line", time.Since(r.since).Round(100*time.Millisecond)))
+		r.note(fmt.Sprintf("note: the Kubernetes API is back after %s", time.Since(r.since).Round(100*time.Millisecond)))
 	}
 }
 

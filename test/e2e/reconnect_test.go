@@ -126,7 +126,7 @@ func TestLogsFollowSurvivesAPIServerRestart(t *testing.T) {
 	errLines := strings.Split(strings.TrimSpace(run.stderr.String()), "\n")
 	require.Len(t, errLines, 2, "one note when the server goes, one when it is back: %q", run.stderr)
 	assert.Regexp(t, `^note: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s$`, errLines[0])
-	assert.Regexp(t, `^note: the Kubernetes API is back after [0-9.]+m?s; streams resume from their last line$`, errLines[1])
+	assert.Regexp(t, `^note: the Kubernetes API is back after [0-9.]+m?s$`, errLines[1])
 }
 
 func TestLogsFollowGivesUpAfterReconnectTimeout(t *testing.T) {
@@ -165,4 +165,49 @@ func TestLogsFollowGivesUpAfterReconnectTimeout(t *testing.T) {
 	require.Len(t, errLines, 2, "%q", run.stderr)
 	assert.Regexp(t, `^note: lost the Kubernetes API \(.+\); reconnecting for up to 3s$`, errLines[0])
 	assert.Regexp(t, `^error: gave up reconnecting: the Kubernetes API has been unreachable for [34]s \(--reconnect-timeout=3s\): connection refused$`, errLines[1])
+}
+
+func TestInitWatchSurvivesAPIServerRestart(t *testing.T) {
+	requirePlugin(t)
+	const ns, name = "e2e-init-apiserver", "restart"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	_, err := cluster.CreatePod(ctx, initPod(ns, name, "wait-for-db"))
+	require.NoError(t, err)
+	cleanupPod(t, ns, name)
+	t0 := time.Now().Add(-10 * time.Second).Truncate(time.Second)
+	update := func(mutate func(p *corev1.Pod), now time.Time) {
+		t.Helper()
+		_, err := cluster.UpdatePodStatus(ctx, ns, name, func(p *corev1.Pod) {
+			mutate(p)
+			framework.SyncPodStatus(p, now)
+		})
+		require.NoError(t, err)
+	}
+	update(func(p *corev1.Pod) {
+		framework.SchedulePod(p, t0)
+		framework.StartContainer(p, "wait-for-db", t0.Add(time.Second))
+	}, t0.Add(time.Second))
+
+	run := startInit(t, ctx, name, "-n", ns, "--watch")
+	run.waitFor(t, `at init 1/1 "wait-for-db": running for`)
+	srv, err := cluster.StopAPIServer(ctx)
+	require.NoError(t, err)
+	time.Sleep(2 * time.Second)
+	require.NoError(t, srv.Start(ctx))
+
+	// Changes made after the restart reach the command, which ends once the pod runs.
+	done := time.Now()
+	update(func(p *corev1.Pod) { framework.TerminateContainer(p, "wait-for-db", 0, done) }, done)
+	update(func(p *corev1.Pod) { framework.StartContainer(p, "app", done.Add(time.Second)) }, done.Add(time.Second))
+	code := run.waitExit(t, 40*time.Second)
+	out := run.output()
+	require.Equal(t, 0, code, "exit code; output:\n%s", out)
+	inOrder(t, out,
+		`init 1/1 "wait-for-db"\s+completed in`,
+		`container "app"\s+running\n`,
+		`status\s+\S+ -> Running\n`,
+		`--- stderr\nnote: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s\n`+
+			`note: the Kubernetes API is back after [0-9.]+m?s\n$`,
+	)
 }
