@@ -62,6 +62,8 @@ type Client struct {
 	// Reconnect, when set, makes follows and watches wait out an API
 	// server that went away instead of failing (see Reconnector).
 	Reconnect *Reconnector
+
+	services serviceCache
 }
 
 // Pods returns the pods the query names, in the order named (selector
