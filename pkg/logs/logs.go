@@ -79,7 +79,8 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	for i := range items {
 		pods[i] = &items[i]
 	}
-	r := &run{cfg: cfg, client: kc, errOut: errOut, attached: map[string]bool{}, started: time.Now()}
+	r := &run{cfg: cfg, client: kc, errOut: errOut, attached: map[string]bool{}, started: time.Now(),
+		gone: map[string]goneCtx{}}
 	planned, err := r.planAll(pods)
 	if err != nil {
 		return err
@@ -211,7 +212,8 @@ type run struct {
 	open     atomic.Int64
 	warned   bool
 	stop     context.CancelFunc
-	fatal    error // set by fail
+	fatal    error              // set by fail
+	gone     map[string]goneCtx // by namespace/pod: ends when the pod is deleted
 }
 
 // attach adds one stream to the merge (once per container instance).
@@ -237,7 +239,8 @@ func (r *run) attach(p plannedStream) bool {
 		log.MessageLimit, log.Options.LimitBytes = log.Options.LimitBytes, nil
 	}
 	r.open.Add(1)
-	id := r.merger.Add(&countedSource{Source: log, done: func() { r.open.Add(-1) }})
+	gone := r.podGoneLocked(p.source.Namespace, p.source.Pod)
+	id := r.merger.Add(&countedSource{Source: &podSource{Source: log, gone: gone}, done: func() { r.open.Add(-1) }})
 	for len(r.sources) <= id {
 		r.sources = append(r.sources, nil)
 	}
