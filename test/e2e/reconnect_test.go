@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,7 @@ type runningPlugin struct {
 	out    *followed
 	stderr *syncBuffer
 	exit   chan int
+	proc   *os.Process
 }
 
 func startPlugin(t *testing.T, ctx context.Context, args ...string) *runningPlugin {
@@ -57,6 +59,7 @@ func startPlugin(t *testing.T, ctx context.Context, args ...string) *runningPlug
 	r := &runningPlugin{out: &followed{}, stderr: &syncBuffer{}, exit: make(chan int, 1)}
 	cmd.Stderr = r.stderr
 	require.NoError(t, cmd.Start())
+	r.proc = cmd.Process
 	go func() {
 		r.out.read(stdout)
 		_ = cmd.Wait()
@@ -210,4 +213,55 @@ func TestInitWatchSurvivesAPIServerRestart(t *testing.T) {
 		`--- stderr\nnote: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s\n`+
 			`note: the Kubernetes API is back after [0-9.]+m?s\n$`,
 	)
+}
+
+// waitExit returns the exit code, failing the test if it takes longer than within.
+func (r *runningPlugin) waitExit(t *testing.T, within time.Duration) int {
+	t.Helper()
+	select {
+	case code := <-r.exit:
+		r.exit <- code // for the cleanup
+		return code
+	case <-time.After(within):
+		require.Failf(t, "the command did not end", "within %s; stderr: %s", within, r.stderr)
+		return -1
+	}
+}
+
+// Issue 13: Ctrl-C ends logs -f within a second with exit 130, while it
+// streams and while it waits for an API server that went away.
+func TestLogsFollowInterrupted(t *testing.T) {
+	requirePlugin(t)
+	const ns = "e2e-logs-interrupt"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start := time.Now().Add(-time.Minute).Truncate(time.Second)
+	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
+		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
+			return err
+		}
+		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
+	})
+	require.NoError(t, err)
+	cleanupPod(t, ns, created.Name)
+	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
+
+	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f")
+	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	require.NoError(t, run.proc.Signal(os.Interrupt))
+	assert.Equal(t, 130, run.waitExit(t, time.Second), "exit code after Ctrl-C")
+	assert.Equal(t, want, run.out.get())
+	assert.Empty(t, run.stderr.String())
+
+	// While it waits for the API server.
+	run = startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f")
+	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	srv, err := cluster.StopAPIServer(ctx)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, srv.Start(ctx)) }()
+	require.Eventually(t, func() bool { return strings.Contains(run.stderr.String(), "note: lost the Kubernetes API") },
+		10*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	require.NoError(t, run.proc.Signal(os.Interrupt))
+	assert.Equal(t, 130, run.waitExit(t, time.Second), "exit code after Ctrl-C")
+	assert.Regexp(t, `^note: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s\n$`, run.stderr.String())
 }
