@@ -52,22 +52,65 @@ func (l *ContainerLog) Open(ctx context.Context, since time.Time) (io.ReadCloser
 	if !since.IsZero() {
 		o.SinceTime = &metav1.Time{Time: since}
 	}
-	var rc io.ReadCloser
-	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
-		var err error
-		rc, err = l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, &o).Stream(ctx)
-		return err
-	})
-	if errors.Is(err, ErrGaveUp) {
-		return nil, err
+	rc, err := l.stream(ctx, &o)
+	if err == nil && !since.IsZero() && o.Follow && l.ContainerID != "" {
+		rc, err = l.sameInstance(ctx, rc, o)
 	}
 	if err != nil {
-		return nil, Explain(err)
+		return nil, err
 	}
 	if l.MessageLimit != nil {
 		return &messageLimiter{rc: rc, left: *l.MessageLimit, inStamp: true}, nil
 	}
 	return rc, nil
+}
+
+func (l *ContainerLog) stream(ctx context.Context, o *corev1.PodLogOptions) (io.ReadCloser, error) {
+	var rc io.ReadCloser
+	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
+		var err error
+		rc, err = l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, o).Stream(ctx)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrGaveUp) {
+		err = Explain(err)
+	}
+	return rc, err
+}
+
+// sameInstance makes sure a reopened follow reads the instance it was
+// reading. The kubelet serves whichever instance runs when the request
+// arrives; had the container restarted between the status check (Resume)
+// and the reopen, this stream would print the new instance's lines, which
+// the pod watch also attaches as a stream of their own: each printed twice.
+// So the status is read again once the stream is open: if another instance
+// runs now, the stream is replaced by a read of the previous instance (the
+// one this stream was following) from the same time, without follow, and
+// Resume then ends it (its instance is gone).
+func (l *ContainerLog) sameInstance(ctx context.Context, rc io.ReadCloser, o corev1.PodLogOptions) (io.ReadCloser, error) {
+	var pod *corev1.Pod
+	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
+		var err error
+		pod, err = l.Client.CS.CoreV1().Pods(l.Namespace).Get(ctx, l.Pod, metav1.GetOptions{})
+		return err
+	})
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return rc, nil
+		}
+		_ = rc.Close()
+		if errors.Is(err, ErrGaveUp) {
+			return nil, err
+		}
+		return nil, explain(err, "pod", l.Pod, l.Namespace)
+	}
+	st := FindContainerStatus(pod, l.Options.Container)
+	if st == nil || st.ContainerID == l.ContainerID {
+		return rc, nil
+	}
+	_ = rc.Close()
+	o.Follow, o.Previous = false, true
+	return l.stream(ctx, &o)
 }
 
 // messageLimiter ends a timestamped log after limit bytes of messages

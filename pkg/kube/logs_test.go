@@ -10,7 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logmerge"
 )
@@ -167,4 +169,59 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	n := copy(p[:min(len(p), c.n)], c.s)
 	c.s = c.s[n:]
 	return n, nil
+}
+
+// A container that restarts between Resume's status check and the reopen
+// must not have its new instance read by the old instance's stream (the pod
+// watch attaches the new one: its lines would be printed twice).
+func TestReopenAfterARestartReadsThePreviousInstance(t *testing.T) {
+	since := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	for _, c := range []struct {
+		name      string
+		idAfter   string
+		wantPrev  bool
+		wantReqs  int
+		wantLines string
+	}{
+		{"same instance: the reopened follow stays", "c://1", false, 1, "current\n"},
+		{"restarted in between: the previous instance, not followed", "c://2", true, 2, "previous\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cs := fake.NewClientset(logPod(running, c.idAfter))
+			var reqs []corev1.PodLogOptions
+			cs.PrependReactor("get", "pods", func(action k8stesting.Action) (bool, runtime.Object, error) {
+				if action.GetSubresource() != "log" {
+					return false, nil, nil
+				}
+				o := *action.(k8stesting.GenericAction).GetValue().(*corev1.PodLogOptions)
+				reqs = append(reqs, o)
+				body := "current\n"
+				if o.Previous {
+					body = "previous\n"
+				}
+				return true, &runtime.Unknown{Raw: []byte(body)}, nil
+			})
+			l := &ContainerLog{Client: &Client{CS: cs}, Namespace: "default", Pod: "nx", ContainerID: "c://1",
+				Options: corev1.PodLogOptions{Container: "nginx", Follow: true, Timestamps: true}}
+			rc, err := l.Open(context.Background(), since)
+			require.NoError(t, err)
+			body, err := io.ReadAll(rc)
+			require.NoError(t, err)
+			require.NoError(t, rc.Close())
+			assert.Equal(t, c.wantLines, string(body))
+			require.Len(t, reqs, c.wantReqs)
+			last := reqs[len(reqs)-1]
+			assert.Equal(t, c.wantPrev, last.Previous)
+			assert.Equal(t, !c.wantPrev, last.Follow)
+			require.NotNil(t, last.SinceTime)
+			assert.True(t, last.SinceTime.Time.Equal(since))
+
+			// Resume then ends the stream when its instance is gone.
+			l.lastResume = time.Time{}
+			again, err := l.Resume(context.Background(), logmerge.StreamEnd{Reopened: true, NewLines: 1, Last: since})
+			require.NoError(t, err)
+			assert.Equal(t, !c.wantPrev, again)
+		})
+	}
 }
