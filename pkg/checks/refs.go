@@ -19,64 +19,55 @@ func optional(b *bool) bool { return b != nil && *b }
 
 // configMapRefs and secretRefs list every use: volumes, projected sources,
 // env valueFrom and envFrom of every container.
-func configMapRefs(pod *corev1.Pod) []ref {
-	var out []ref
-	for _, v := range pod.Spec.Volumes {
-		if cm := v.ConfigMap; cm != nil {
-			out = append(out, ref{cm.Name, fmt.Sprintf("volume %q", v.Name), optional(cm.Optional)})
-		}
-		if p := v.Projected; p != nil {
-			for _, s := range p.Sources {
-				if s.ConfigMap != nil {
-					out = append(out, ref{s.ConfigMap.Name, fmt.Sprintf("projected volume %q", v.Name), optional(s.ConfigMap.Optional)})
-				}
-			}
-		}
-	}
-	for _, s := range allContainers(pod) {
-		for _, e := range s.c.Env {
-			if e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil {
-				r := e.ValueFrom.ConfigMapKeyRef
-				out = append(out, ref{r.Name, fmt.Sprintf("env %s of %q", e.Name, s.c.Name), optional(r.Optional)})
-			}
-		}
-		for _, e := range s.c.EnvFrom {
-			if e.ConfigMapRef != nil {
-				out = append(out, ref{e.ConfigMapRef.Name, fmt.Sprintf("envFrom of %q", s.c.Name), optional(e.ConfigMapRef.Optional)})
-			}
-		}
-	}
-	return out
-}
+func configMapRefs(pod *corev1.Pod) []ref { cms, _ := objectRefs(pod); return cms }
 
-func secretRefs(pod *corev1.Pod) []ref {
-	var out []ref
+func secretRefs(pod *corev1.Pod) []ref { _, secrets := objectRefs(pod); return secrets }
+
+// objectRefs walks the pod once and sorts each reference by what it names.
+func objectRefs(pod *corev1.Pod) (cms, secrets []ref) {
 	for _, v := range pod.Spec.Volumes {
+		where := fmt.Sprintf("volume %q", v.Name)
+		if cm := v.ConfigMap; cm != nil {
+			cms = append(cms, ref{cm.Name, where, optional(cm.Optional)})
+		}
 		if s := v.Secret; s != nil {
-			out = append(out, ref{s.SecretName, fmt.Sprintf("volume %q", v.Name), optional(s.Optional)})
+			secrets = append(secrets, ref{s.SecretName, where, optional(s.Optional)})
 		}
 		if p := v.Projected; p != nil {
-			for _, s := range p.Sources {
-				if s.Secret != nil {
-					out = append(out, ref{s.Secret.Name, fmt.Sprintf("projected volume %q", v.Name), optional(s.Secret.Optional)})
+			for _, src := range p.Sources {
+				if src.ConfigMap != nil {
+					cms = append(cms, ref{src.ConfigMap.Name, "projected " + where, optional(src.ConfigMap.Optional)})
+				}
+				if src.Secret != nil {
+					secrets = append(secrets, ref{src.Secret.Name, "projected " + where, optional(src.Secret.Optional)})
 				}
 			}
 		}
 	}
 	for _, s := range allContainers(pod) {
 		for _, e := range s.c.Env {
-			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
-				r := e.ValueFrom.SecretKeyRef
-				out = append(out, ref{r.Name, fmt.Sprintf("env %s of %q", e.Name, s.c.Name), optional(r.Optional)})
+			if e.ValueFrom == nil {
+				continue
+			}
+			where := fmt.Sprintf("env %s of %q", e.Name, s.c.Name)
+			if r := e.ValueFrom.ConfigMapKeyRef; r != nil {
+				cms = append(cms, ref{r.Name, where, optional(r.Optional)})
+			}
+			if r := e.ValueFrom.SecretKeyRef; r != nil {
+				secrets = append(secrets, ref{r.Name, where, optional(r.Optional)})
 			}
 		}
 		for _, e := range s.c.EnvFrom {
+			where := fmt.Sprintf("envFrom of %q", s.c.Name)
+			if e.ConfigMapRef != nil {
+				cms = append(cms, ref{e.ConfigMapRef.Name, where, optional(e.ConfigMapRef.Optional)})
+			}
 			if e.SecretRef != nil {
-				out = append(out, ref{e.SecretRef.Name, fmt.Sprintf("envFrom of %q", s.c.Name), optional(e.SecretRef.Optional)})
+				secrets = append(secrets, ref{e.SecretRef.Name, where, optional(e.SecretRef.Optional)})
 			}
 		}
 	}
-	return out
+	return cms, secrets
 }
 
 // missing reports, per missing name, every place that uses it: an error
