@@ -27,6 +27,8 @@ type InitOptions struct {
 	Watch    bool
 	Absolute bool
 	Timeline bool
+	// ReconnectTimeout is how long --watch waits for an API server that went away.
+	ReconnectTimeout time.Duration
 
 	getter       genericclioptions.RESTClientGetter
 	rules        classify.Rules
@@ -85,6 +87,7 @@ happens, until the pod is Running, Succeeded or Failed.`,
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every column, whatever the terminal's width), json or yaml")
 	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "Follow the pod and print each transition until it is Running, Succeeded or Failed")
+	cmd.Flags().DurationVar(&o.ReconnectTimeout, "reconnect-timeout", kube.DefaultReconnectTimeout, "With --watch, how long to wait for an API server that went away before giving up")
 	cmd.Flags().BoolVar(&o.Absolute, "absolute", false, "Print absolute times (RFC 3339, UTC) instead of times since the pod started")
 	cmd.Flags().BoolVar(&o.Timeline, "timeline", false, "Draw a bar per step (default: when the terminal leaves room; --timeline=false never)")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
@@ -128,6 +131,9 @@ func (o *InitOptions) Validate() error {
 	}
 	if err := o.Targets.Validate(); err != nil {
 		return err
+	}
+	if o.Watch && o.ReconnectTimeout <= 0 {
+		return errors.New("--reconnect-timeout must be positive, e.g. 5m")
 	}
 	if o.Watch && o.Targets.FromFiles() {
 		return errors.New("--watch follows a pod in the cluster; it cannot be used with -f")
@@ -294,6 +300,7 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 		prev = cur
 		return done, nil
 	}
+	client.Reconnect = &kube.Reconnector{Timeout: o.ReconnectTimeout, Note: func(msg string) { fmt.Fprintln(o.ErrOut, msg) }}
 	eventsCtx, stopEvents := context.WithCancel(ctx)
 	eventsDone := make(chan error, 1)
 	if haveEvents {

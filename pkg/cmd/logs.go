@@ -51,6 +51,7 @@ type LogsOptions struct {
 	Color             string
 	Raw               bool
 	MaxDelay          time.Duration
+	ReconnectTimeout  time.Duration
 	Filename          []string // rejected: a manifest has no logs
 
 	configFlags *genericclioptions.ConfigFlags
@@ -65,7 +66,7 @@ type LogsOptions struct {
 // NewLogsOptions makes options with kubectl's defaults.
 func NewLogsOptions(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *LogsOptions {
 	return &LogsOptions{configFlags: flags, IOStreams: streams, Tail: -1, MaxLogRequests: 50, Prefix: true,
-		Color: "auto", MaxDelay: logmerge.DefaultMaxDelay}
+		Color: "auto", MaxDelay: logmerge.DefaultMaxDelay, ReconnectTimeout: kube.DefaultReconnectTimeout}
 }
 
 // NewCmdLogs builds `logs`.
@@ -127,6 +128,7 @@ instance of each restarted container are merged; containers that never restarted
 	f.StringVar(&o.Color, "color", o.Color, "Colour the tags: auto, always or never (NO_COLOR is honoured)")
 	f.BoolVar(&o.Raw, "raw", false, "Print container output as is, control sequences included (unsafe on a terminal)")
 	f.DurationVar(&o.MaxDelay, "max-delay", o.MaxDelay, "With -f, how long a line may wait for quieter containers to keep the time order")
+	f.DurationVar(&o.ReconnectTimeout, "reconnect-timeout", o.ReconnectTimeout, "With -f, how long to wait for an API server that went away before giving up")
 	f.StringSliceVar(&o.Filename, "filename", nil, "")
 	_ = f.MarkHidden("filename")
 	return cmd
@@ -205,6 +207,8 @@ func (o *LogsOptions) Validate() error {
 		return errors.New("--max-log-requests must be >= 1")
 	case o.MaxDelay <= 0:
 		return errors.New("--max-delay must be positive, e.g. 250ms")
+	case o.ReconnectTimeout <= 0:
+		return errors.New("--reconnect-timeout must be positive, e.g. 5m")
 	case o.Output != "" && o.Output != "json":
 		return fmt.Errorf("unknown output format %q: logs print text or -o json", o.Output)
 	}
@@ -245,6 +249,7 @@ func (o *LogsOptions) config() logs.Config {
 		MaxLogRequests:    o.MaxLogRequests,
 		IgnoreErrors:      o.IgnoreErrors,
 		MaxDelay:          o.MaxDelay,
+		ReconnectTimeout:  o.ReconnectTimeout,
 		Prefix:            o.Prefix,
 		JSON:              o.Output == "json",
 		Raw:               o.Raw,

@@ -143,12 +143,19 @@ func TestLogsSeedTask4(t *testing.T) {
 [nginx main] 2026/11/26 03:30:03 [error] 29#29: *1 open() "/usr/share/nginx/html/unknown" failed
 [sidecar sidecar] Error discovered!
 `, out)
-	require.Len(t, logs.requests, 2)
+	// One read per container, and one more from its last line's time that
+	// confirms the end (a cut stream looks ended) and brings nothing.
+	require.Len(t, logs.requests, 4)
+	confirms := map[string]bool{}
 	for _, r := range logs.requests {
 		assert.True(t, r.Timestamps, "timestamps are always requested: the merge needs them")
 		assert.False(t, r.Follow)
 		assert.Nil(t, r.TailLines)
+		if r.SinceTime != nil {
+			confirms[r.Container] = true
+		}
 	}
+	assert.Equal(t, map[string]bool{"nginx": true, "sidecar": true}, confirms)
 }
 
 func TestLogsFlags(t *testing.T) {
@@ -326,8 +333,9 @@ func TestLogsWaitingContainers(t *testing.T) {
 	out, _, err = runLogs(t, []*corev1.Pod{pod}, logs, "nx", "-p", "-c", "sidecar")
 	require.NoError(t, err)
 	assert.Equal(t, "[sidecar sidecar previous] previous sidecar\n", out)
-	require.Len(t, logs.requests, 1)
+	require.Len(t, logs.requests, 2, "the read and the one that confirms its end")
 	assert.True(t, logs.requests[0].Previous)
+	assert.True(t, logs.requests[1].Previous)
 }
 
 func TestLogsSeveralPods(t *testing.T) {

@@ -2,12 +2,15 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logmerge"
 )
 
 // ContainerLog is the log of one container instance. Open and Resume make it
@@ -30,9 +33,14 @@ type ContainerLog struct {
 	// lines are new, so --tail and --since do not apply.
 	Fresh bool
 
-	resumes    int
+	// Until is when the command started: without follow, a read that got a
+	// line later than it has everything that was logged before.
+	Until time.Time
+	// Reopens counts the requests made after the first.
+	Reopens int
+
 	lastResume time.Time
-	drained    bool
+	exited     bool // the instance was seen terminated before the last read
 }
 
 // Open requests the log; since (after a cut) replaces --tail and --since.
@@ -44,14 +52,65 @@ func (l *ContainerLog) Open(ctx context.Context, since time.Time) (io.ReadCloser
 	if !since.IsZero() {
 		o.SinceTime = &metav1.Time{Time: since}
 	}
-	rc, err := l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, &o).Stream(ctx)
+	rc, err := l.stream(ctx, &o)
+	if err == nil && !since.IsZero() && o.Follow && l.ContainerID != "" {
+		rc, err = l.sameInstance(ctx, rc, o)
+	}
 	if err != nil {
-		return nil, Explain(err)
+		return nil, err
 	}
 	if l.MessageLimit != nil {
 		return &messageLimiter{rc: rc, left: *l.MessageLimit, inStamp: true}, nil
 	}
 	return rc, nil
+}
+
+func (l *ContainerLog) stream(ctx context.Context, o *corev1.PodLogOptions) (io.ReadCloser, error) {
+	var rc io.ReadCloser
+	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
+		var err error
+		rc, err = l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, o).Stream(ctx)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrGaveUp) {
+		err = Explain(err)
+	}
+	return rc, err
+}
+
+// sameInstance makes sure a reopened follow reads the instance it was
+// reading. The kubelet serves whichever instance runs when the request
+// arrives; had the container restarted between the status check (Resume)
+// and the reopen, this stream would print the new instance's lines, which
+// the pod watch also attaches as a stream of their own: each printed twice.
+// So the status is read again once the stream is open: if another instance
+// runs now, the stream is replaced by a read of the previous instance (the
+// one this stream was following) from the same time, without follow, and
+// Resume then ends it (its instance is gone).
+func (l *ContainerLog) sameInstance(ctx context.Context, rc io.ReadCloser, o corev1.PodLogOptions) (io.ReadCloser, error) {
+	var pod *corev1.Pod
+	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
+		var err error
+		pod, err = l.Client.CS.CoreV1().Pods(l.Namespace).Get(ctx, l.Pod, metav1.GetOptions{})
+		return err
+	})
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return rc, nil
+		}
+		_ = rc.Close()
+		if errors.Is(err, ErrGaveUp) {
+			return nil, err
+		}
+		return nil, explain(err, "pod", l.Pod, l.Namespace)
+	}
+	st := FindContainerStatus(pod, l.Options.Container)
+	if st == nil || st.ContainerID == l.ContainerID {
+		return rc, nil
+	}
+	_ = rc.Close()
+	o.Follow, o.Previous = false, true
+	return l.stream(ctx, &o)
 }
 
 // messageLimiter ends a timestamped log after limit bytes of messages
@@ -86,28 +145,62 @@ func (m *messageLimiter) Read(p []byte) (int, error) {
 
 func (m *messageLimiter) Close() error { return m.rc.Close() }
 
-// Resume tells whether a followed stream that ended should be reopened. The
-// API server ends a followed stream cleanly when its connection to the
-// kubelet breaks, so an end is not proof that the container stopped: reopen
-// while the same instance is still running, and once more after it exited
-// to read what it wrote between the break and its end. A new instance is
-// left to the pod watch, which attaches it as a stream of its own.
-func (l *ContainerLog) Resume(ctx context.Context) (bool, error) {
-	if !l.Options.Follow || l.Options.Previous || l.Options.LimitBytes != nil || l.MessageLimit != nil {
+// Resume tells whether a stream that ended is read again from its last
+// line. The API server hides a broken kubelet stream behind a clean end, with
+// or without follow, so an end proves nothing by itself; a reopen that brings
+// no new line confirms it. A read that ends on purpose (a byte limit) or
+// without timestamps to reopen from is never resumed.
+func (l *ContainerLog) Resume(ctx context.Context, end logmerge.StreamEnd) (bool, error) {
+	if l.Options.LimitBytes != nil || l.MessageLimit != nil || !l.Options.Timestamps {
 		return false, nil
 	}
+	if !l.Options.Follow || l.Options.Previous {
+		return l.confirmEnd(end), nil
+	}
+	return l.followOn(ctx, end)
+}
+
+// confirmEnd decides for a read without follow: read again until a reopen
+// brings nothing, or until a line later than the command's start (Until)
+// has been read: whatever was logged before it was read too.
+func (l *ContainerLog) confirmEnd(end logmerge.StreamEnd) bool {
+	switch {
+	case end.Last.IsZero():
+		return false
+	case end.Reopened && end.NewLines == 0:
+		return false
+	case !l.Until.IsZero() && !end.Last.Before(l.Until):
+		return false
+	}
+	l.Reopens++
+	return true
+}
+
+// followOn decides for a followed stream: reopen it while the same instance
+// runs, and after it exited until a read that began after the exit brings
+// nothing (what it wrote between a cut and its end). A new instance is left
+// to the pod watch, which attaches it as a stream of its own.
+func (l *ContainerLog) followOn(ctx context.Context, end logmerge.StreamEnd) (bool, error) {
 	// A stream that keeps ending at once must not spin.
-	if l.resumes > 0 && time.Since(l.lastResume) < time.Second {
+	if l.Reopens > 0 && time.Since(l.lastResume) < time.Second {
 		select {
-		case <-time.After(time.Duration(min(l.resumes, 10)) * 200 * time.Millisecond):
+		case <-time.After(time.Duration(min(l.Reopens, 10)) * 200 * time.Millisecond):
 		case <-ctx.Done():
 			return false, nil
 		}
 	}
-	pod, err := l.Client.CS.CoreV1().Pods(l.Namespace).Get(ctx, l.Pod, metav1.GetOptions{})
+	var pod *corev1.Pod
+	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
+		var err error
+		pod, err = l.Client.CS.CoreV1().Pods(l.Namespace).Get(ctx, l.Pod, metav1.GetOptions{})
+		return err
+	})
 	if err != nil {
 		if apierrors.IsNotFound(err) || ctx.Err() != nil {
 			return false, nil
+		}
+		if errors.Is(err, ErrGaveUp) {
+			return false, err
 		}
 		return false, explain(err, "pod", l.Pod, l.Namespace)
 	}
@@ -117,12 +210,15 @@ func (l *ContainerLog) Resume(ctx context.Context) (bool, error) {
 	}
 	switch {
 	case st.State.Running != nil:
-	case st.State.Terminated != nil && !l.drained:
-		l.drained = true
+	case st.State.Terminated != nil:
+		if l.exited && end.NewLines == 0 {
+			return false, nil
+		}
+		l.exited = true
 	default:
 		return false, nil
 	}
-	l.resumes++
+	l.Reopens++
 	l.lastResume = time.Now()
 	return true, nil
 }

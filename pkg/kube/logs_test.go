@@ -10,7 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logmerge"
 )
 
 func logPod(state corev1.ContainerState, id string) *corev1.Pod {
@@ -26,24 +30,34 @@ func TestContainerLogResume(t *testing.T) {
 	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
 	exited := corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}}
 	waiting := corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
-	follow := corev1.PodLogOptions{Container: "nginx", Follow: true}
+	follow := corev1.PodLogOptions{Container: "nginx", Follow: true, Timestamps: true}
+	once := corev1.PodLogOptions{Container: "nginx", Timestamps: true}
 	limit := int64(10)
+	start := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	before, after := start.Add(-time.Minute), start.Add(time.Second)
+	first := logmerge.StreamEnd{NewLines: 5, Last: before}
+	more := logmerge.StreamEnd{Reopened: true, NewLines: 3, Last: before}
+	nothing := logmerge.StreamEnd{Reopened: true, Last: before}
 	cases := []struct {
 		name string
 		pod  *corev1.Pod
 		opts corev1.PodLogOptions
 		msgs *int64 // MessageLimit
+		ends []logmerge.StreamEnd
 		want []bool // answers to successive Resume calls
 	}{
-		{"same instance still running", logPod(running, "c://1"), follow, nil, []bool{true, true}},
-		{"a new instance is the watch's", logPod(running, "c://2"), follow, nil, []bool{false}},
-		{"exited: read once more, then stop", logPod(exited, "c://1"), follow, nil, []bool{true, false}},
-		{"waiting", logPod(waiting, "c://1"), follow, nil, []bool{false}},
-		{"no follow", logPod(running, "c://1"), corev1.PodLogOptions{Container: "nginx"}, nil, []bool{false}},
-		{"previous instance", logPod(running, "c://1"), corev1.PodLogOptions{Container: "nginx", Follow: true, Previous: true}, nil, []bool{false}},
-		{"limit reached", logPod(running, "c://1"), corev1.PodLogOptions{Container: "nginx", Follow: true, LimitBytes: &limit}, nil, []bool{false}},
-		{"message limit reached", logPod(running, "c://1"), follow, &limit, []bool{false}},
-		{"pod gone", nil, follow, nil, []bool{false}},
+		{"follow: same instance still running", logPod(running, "c://1"), follow, nil, []logmerge.StreamEnd{first, nothing}, []bool{true, true}},
+		{"follow: a new instance is the watch's", logPod(running, "c://2"), follow, nil, []logmerge.StreamEnd{first}, []bool{false}},
+		{"follow: exited, read until a read after the exit brings nothing", logPod(exited, "c://1"), follow, nil, []logmerge.StreamEnd{first, more, nothing}, []bool{true, true, false}},
+		{"follow: waiting", logPod(waiting, "c://1"), follow, nil, []logmerge.StreamEnd{first}, []bool{false}},
+		{"once: confirmed by a reopen that brings nothing", logPod(running, "c://1"), once, nil, []logmerge.StreamEnd{first, more, nothing}, []bool{true, true, false}},
+		{"once: a line after the start means all before it was read", logPod(running, "c://1"), once, nil, []logmerge.StreamEnd{{NewLines: 5, Last: after}}, []bool{false}},
+		{"once: no line, nothing to reopen from", logPod(running, "c://1"), once, nil, []logmerge.StreamEnd{{}}, []bool{false}},
+		{"once: without timestamps it cannot be reopened", logPod(running, "c://1"), corev1.PodLogOptions{Container: "nginx"}, nil, []logmerge.StreamEnd{first}, []bool{false}},
+		{"previous instance is confirmed like a read once", logPod(running, "c://1"), corev1.PodLogOptions{Container: "nginx", Follow: true, Previous: true, Timestamps: true}, nil, []logmerge.StreamEnd{first, nothing}, []bool{true, false}},
+		{"limit reached", logPod(running, "c://1"), corev1.PodLogOptions{Container: "nginx", Follow: true, Timestamps: true, LimitBytes: &limit}, nil, []logmerge.StreamEnd{first}, []bool{false}},
+		{"message limit reached", logPod(running, "c://1"), follow, &limit, []logmerge.StreamEnd{first}, []bool{false}},
+		{"pod gone", nil, follow, nil, []logmerge.StreamEnd{first}, []bool{false}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -51,10 +65,10 @@ func TestContainerLogResume(t *testing.T) {
 			if c.pod != nil {
 				cs = fake.NewClientset(c.pod)
 			}
-			l := &ContainerLog{Client: &Client{CS: cs}, Namespace: "default", Pod: "nx", ContainerID: "c://1", Options: c.opts, MessageLimit: c.msgs}
+			l := &ContainerLog{Client: &Client{CS: cs}, Namespace: "default", Pod: "nx", ContainerID: "c://1", Options: c.opts, MessageLimit: c.msgs, Until: start}
 			for i, want := range c.want {
 				l.lastResume = time.Time{} // no back-off wait in the test
-				got, err := l.Resume(context.Background())
+				got, err := l.Resume(context.Background(), c.ends[i])
 				require.NoError(t, err)
 				assert.Equal(t, want, got, "call %d", i+1)
 			}
@@ -155,4 +169,59 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	n := copy(p[:min(len(p), c.n)], c.s)
 	c.s = c.s[n:]
 	return n, nil
+}
+
+// A container that restarts between Resume's status check and the reopen
+// must not have its new instance read by the old instance's stream (the pod
+// watch attaches the new one: its lines would be printed twice).
+func TestReopenAfterARestartReadsThePreviousInstance(t *testing.T) {
+	since := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	for _, c := range []struct {
+		name      string
+		idAfter   string
+		wantPrev  bool
+		wantReqs  int
+		wantLines string
+	}{
+		{"same instance: the reopened follow stays", "c://1", false, 1, "current\n"},
+		{"restarted in between: the previous instance, not followed", "c://2", true, 2, "previous\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cs := fake.NewClientset(logPod(running, c.idAfter))
+			var reqs []corev1.PodLogOptions
+			cs.PrependReactor("get", "pods", func(action k8stesting.Action) (bool, runtime.Object, error) {
+				if action.GetSubresource() != "log" {
+					return false, nil, nil
+				}
+				o := *action.(k8stesting.GenericAction).GetValue().(*corev1.PodLogOptions)
+				reqs = append(reqs, o)
+				body := "current\n"
+				if o.Previous {
+					body = "previous\n"
+				}
+				return true, &runtime.Unknown{Raw: []byte(body)}, nil
+			})
+			l := &ContainerLog{Client: &Client{CS: cs}, Namespace: "default", Pod: "nx", ContainerID: "c://1",
+				Options: corev1.PodLogOptions{Container: "nginx", Follow: true, Timestamps: true}}
+			rc, err := l.Open(context.Background(), since)
+			require.NoError(t, err)
+			body, err := io.ReadAll(rc)
+			require.NoError(t, err)
+			require.NoError(t, rc.Close())
+			assert.Equal(t, c.wantLines, string(body))
+			require.Len(t, reqs, c.wantReqs)
+			last := reqs[len(reqs)-1]
+			assert.Equal(t, c.wantPrev, last.Previous)
+			assert.Equal(t, !c.wantPrev, last.Follow)
+			require.NotNil(t, last.SinceTime)
+			assert.True(t, last.SinceTime.Time.Equal(since))
+
+			// Resume then ends the stream when its instance is gone.
+			l.lastResume = time.Time{}
+			again, err := l.Resume(context.Background(), logmerge.StreamEnd{Reopened: true, NewLines: 1, Last: since})
+			require.NoError(t, err)
+			assert.Equal(t, !c.wantPrev, again)
+		})
+	}
 }

@@ -58,6 +58,9 @@ func ParseRef(arg string) (Ref, error) {
 // Client resolves queries with one clientset.
 type Client struct {
 	CS kubernetes.Interface
+	// Reconnect, when set, makes follows and watches wait out an API
+	// server that went away instead of failing (see Reconnector).
+	Reconnect *Reconnector
 
 	services serviceCache
 }

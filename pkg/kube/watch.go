@@ -154,10 +154,17 @@ func (c *Client) watch(ctx context.Context, sel podSelection, resourceVersion st
 // before but missing now as deleted. It returns the list's version.
 func (c *Client) relist(ctx context.Context, sel podSelection, seen map[types.NamespacedName]bool, handle func(PodEvent) (bool, error)) (string, bool, error) {
 	for {
-		list, err := c.CS.CoreV1().Pods(sel.namespace).List(ctx, sel.options(""))
+		var list *corev1.PodList
+		err := c.Reconnect.Do(ctx, func(ctx context.Context) error {
+			var err error
+			list, err = c.CS.CoreV1().Pods(sel.namespace).List(ctx, sel.options(""))
+			return err
+		})
 		switch {
 		case ctx.Err() != nil:
 			return "", false, ctx.Err()
+		case errors.Is(err, ErrGaveUp):
+			return "", false, err
 		case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
 			return "", false, explain(err, "pods", "", sel.namespace)
 		case err != nil:
@@ -202,9 +209,29 @@ func keyOf(p *corev1.Pod) types.NamespacedName {
 // expired (a list starts again from now).
 func (c *Client) watchFrom(ctx context.Context, sel podSelection, rv string, seen map[types.NamespacedName]bool, handle func(PodEvent) (bool, error)) (gone, done bool, err error) {
 	pods := c.CS.CoreV1().Pods(sel.namespace)
+	// The RetryWatcher retries a failed watch request for ever, quietly;
+	// the reconnector waits for the server instead, with its notes, and its
+	// giving up ends the watch.
+	ctx, giveUp := context.WithCancelCause(ctx)
+	defer giveUp(nil)
 	source := watcherFunc(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 		opts.LabelSelector, opts.FieldSelector = sel.labels, sel.fields
-		w, err := pods.Watch(ctx, opts)
+		var w watch.Interface
+		err := c.Reconnect.Do(ctx, func(ctx context.Context) error {
+			var err error
+			w, err = pods.Watch(ctx, opts)
+			return err
+		})
+		if errors.Is(err, ErrGaveUp) || (err != nil && ctx.Err() != nil) {
+			// An error here would be logged by the RetryWatcher; an ended
+			// watch and the cancelled context stop it quietly.
+			if errors.Is(err, ErrGaveUp) {
+				giveUp(err)
+			}
+			ended := make(errorWatch)
+			close(ended)
+			return ended, nil
+		}
 		if isGone(err) {
 			// The API server reports an expired version as an event;
 			// a server that fails the request instead is treated alike.
@@ -219,6 +246,11 @@ func (c *Client) watchFrom(ctx context.Context, sel podSelection, rv string, see
 	defer func() {
 		rw.Stop()
 		<-rw.Done()
+	}()
+	defer func() {
+		if cause := context.Cause(ctx); errors.Is(cause, ErrGaveUp) {
+			gone, done, err = false, false, cause
+		}
 	}()
 	for ev := range rw.ResultChan() {
 		switch ev.Type {

@@ -26,7 +26,7 @@ type bytesSource []byte
 func (s bytesSource) Open(context.Context, time.Time) (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(s)), nil
 }
-func (bytesSource) Resume(context.Context) (bool, error) { return false, nil }
+func (bytesSource) Resume(context.Context, StreamEnd) (bool, error) { return false, nil }
 
 func benchMerge(b *testing.B, streams, perStream int) {
 	logs := make([]bytesSource, streams)

@@ -18,8 +18,21 @@ type Source interface {
 	// or before it (lines already delivered are dropped by the merger).
 	Open(ctx context.Context, since time.Time) (io.ReadCloser, error)
 	// Resume is asked after the stream ended: true reopens it with since.
-	// A log stream that ends is not proof that its writer stopped.
-	Resume(ctx context.Context) (bool, error)
+	// A log stream that ends is not proof that its writer stopped, nor that
+	// it was read to its end: a cut reaches a client as a clean end.
+	Resume(ctx context.Context, end StreamEnd) (bool, error)
+}
+
+// StreamEnd describes the read that just ended, for Resume.
+type StreamEnd struct {
+	// Reopened: the read was a reopen (from Last of an earlier read).
+	Reopened bool
+	// NewLines is how many lines the read delivered that were not delivered
+	// before: a reopen that brings none confirms that the stream had ended.
+	NewLines int
+	// Last is the time of the last complete line delivered so far (zero when
+	// none had a timestamp).
+	Last time.Time
 }
 
 // Line is one line of the merged output. Stamp and Text point into the
@@ -370,6 +383,7 @@ type pumper struct {
 	lastTime int64
 	haveTime bool
 	dedupe   dedupe
+	newLines int    // lines kept by the current read
 	long     []byte // one line longer than the read buffer
 	batches  int    // batches made for this stream
 }
@@ -400,6 +414,7 @@ func (p *pumper) run() {
 		p.send(event{s: p.s, ended: true})
 	}()
 	for {
+		p.newLines = 0
 		rc, err := p.s.src.Open(ctx, since)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -415,7 +430,11 @@ func (p *pumper) run() {
 		if ctx.Err() != nil {
 			return
 		}
-		resume, err := p.s.src.Resume(ctx)
+		end := StreamEnd{Reopened: !since.IsZero(), NewLines: p.newLines}
+		if p.haveTime {
+			end.Last = time.Unix(0, p.lastTime)
+		}
+		resume, err := p.s.src.Resume(ctx, end)
 		if err != nil {
 			if ctx.Err() == nil {
 				p.send(event{s: p.s, err: err})
@@ -553,9 +572,11 @@ func (p *pumper) add(raw []byte, truncated bool) bool {
 		// No timestamp (a runtime's own message, a cut line): keep it next to its predecessor.
 		t = p.lastTime
 	}
-	if p.m.opts.Follow && !p.dedupe.keep(t, text) {
+	// Any stream may be reopened from its last line (a cut looks like an end).
+	if !p.m.opts.Unstamped && !p.dedupe.keep(t, text) {
 		return true
 	}
+	p.newLines++
 	if p.b != nil && len(p.b.lines) > 0 && (len(p.b.buf)+len(raw) > cap(p.b.buf) || len(p.b.lines) == cap(p.b.lines)) {
 		if !p.flush() {
 			return false

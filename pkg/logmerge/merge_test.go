@@ -32,12 +32,12 @@ type staticSource string
 func (s staticSource) Open(context.Context, time.Time) (io.ReadCloser, error) {
 	return io.NopCloser(strings.NewReader(string(s))), nil
 }
-func (staticSource) Resume(context.Context) (bool, error) { return false, nil }
+func (staticSource) Resume(context.Context, StreamEnd) (bool, error) { return false, nil }
 
 type errSource struct{ err error }
 
 func (s errSource) Open(context.Context, time.Time) (io.ReadCloser, error) { return nil, s.err }
-func (errSource) Resume(context.Context) (bool, error)                     { return false, nil }
+func (errSource) Resume(context.Context, StreamEnd) (bool, error)          { return false, nil }
 
 // got is what a merge printed: "stream:text".
 func collect(t *testing.T, m *Merger) []string {
@@ -270,7 +270,7 @@ func newPipe() *pipeSource {
 }
 
 func (p *pipeSource) Open(context.Context, time.Time) (io.ReadCloser, error) { return p.r, nil }
-func (p *pipeSource) Resume(context.Context) (bool, error)                   { return false, nil }
+func (p *pipeSource) Resume(context.Context, StreamEnd) (bool, error)        { return false, nil }
 func (p *pipeSource) write(t *testing.T, s string) {
 	t.Helper()
 	_, err := io.WriteString(p.w, s)
@@ -374,6 +374,9 @@ type cutSource struct {
 	cuts   []int // bytes served by each open before the cut; then the rest
 	opens  []time.Time
 	resume int
+	// confirm answers Resume as a read without follow does.
+	confirm bool
+	ends    []StreamEnd
 }
 
 func (c *cutSource) Open(_ context.Context, since time.Time) (io.ReadCloser, error) {
@@ -399,7 +402,12 @@ func (c *cutSource) Open(_ context.Context, since time.Time) (io.ReadCloser, err
 	return io.NopCloser(strings.NewReader(text)), nil
 }
 
-func (c *cutSource) Resume(context.Context) (bool, error) {
+func (c *cutSource) Resume(_ context.Context, end StreamEnd) (bool, error) {
+	c.ends = append(c.ends, end)
+	if c.confirm {
+		// As kube.ContainerLog without follow: read again until a reopen brings nothing.
+		return !end.Last.IsZero() && !(end.Reopened && end.NewLines == 0), nil
+	}
 	if c.resume > 0 {
 		c.resume--
 		return true, nil
@@ -430,6 +438,39 @@ func TestFollowReconnectWithoutDuplicatesOrLoss(t *testing.T) {
 	for _, since := range c.opens[1:] {
 		assert.False(t, since.IsZero())
 	}
+}
+
+// Without follow a cut looks like the end: the merger reports what each read
+// brought, and a reopen from the last line's time merges the rest once.
+func TestCutWithoutFollowIsConfirmedAndMerged(t *testing.T) {
+	var want []string
+	var b strings.Builder
+	for i := range 30 {
+		ms := 900 + (i/4)*40 // four lines per instant, crossing second boundaries
+		text := fmt.Sprintf("line %d", i)
+		if i%5 == 0 {
+			text = "same"
+		}
+		fmt.Fprintf(&b, "%s %s\n", at(ms), text)
+		want = append(want, "0:"+text)
+	}
+	log := b.String()
+	c := &cutSource{log: log, confirm: true, cuts: []int{len(log) / 3, strings.Index(log, "line 21") + 3}}
+	got := mergeAll(t, Options{MaxDelay: time.Millisecond}, c)
+	assert.Equal(t, want, got)
+	require.Len(t, c.ends, 4, "two cuts, the rest, and one confirming read")
+	assert.False(t, c.ends[0].Reopened)
+	assert.Positive(t, c.ends[0].NewLines)
+	assert.Positive(t, c.ends[1].NewLines)
+	assert.Positive(t, c.ends[2].NewLines)
+	assert.Equal(t, StreamEnd{Reopened: true, NewLines: 0, Last: time.Unix(0, mustTime(t, at(900+7*40)))}, c.ends[3])
+}
+
+func mustTime(t *testing.T, stamp string) int64 {
+	t.Helper()
+	ns, ok := ParseTimestamp([]byte(stamp))
+	require.True(t, ok)
+	return ns
 }
 
 func TestFollowPartialLineWithoutResumeIsPrinted(t *testing.T) {

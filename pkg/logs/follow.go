@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,6 +35,10 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 		case <-ctx.Done():
 			return
 		case err := <-werr:
+			if errors.Is(err, kube.ErrGaveUp) {
+				r.fail(err)
+				return
+			}
 			if err != nil {
 				fmt.Fprintf(r.errOut, "warning: new containers are not followed: %s\n", printers.Sanitize(err.Error()))
 			}
@@ -43,7 +48,9 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 			return
 		case ev := <-events:
 			key := ev.Pod.Namespace + "/" + ev.Pod.Name
-			if !ev.Deleted {
+			if ev.Deleted {
+				r.podDeleted(ev.Pod.Namespace, ev.Pod.Name)
+			} else {
 				streams, _ := r.plan(ev.Pod, true)
 				for _, p := range streams {
 					r.attach(p)
@@ -62,4 +69,16 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 
 func podFinished(p *corev1.Pod) bool {
 	return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+}
+
+// podDeleted closes a deleted pod's streams, with a note when it had any.
+func (r *run) podDeleted(namespace, name string) {
+	r.mu.Lock()
+	_, followed := r.gone[namespace+"/"+name]
+	r.mu.Unlock()
+	if !followed {
+		return
+	}
+	r.closePod(namespace, name)
+	fmt.Fprintf(r.errOut, "note: pod/%s was deleted; its streams are closed\n", printers.Sanitize(r.podName(namespace, name)))
 }

@@ -54,6 +54,9 @@ type Config struct {
 	IgnoreErrors bool
 	// MaxDelay is how long a followed line may wait for quieter streams.
 	MaxDelay time.Duration
+	// ReconnectTimeout is how long a follow waits for an API server that
+	// went away before it gives up (kube.Reconnector).
+	ReconnectTimeout time.Duration
 
 	// Prefix, JSON, Raw and Color shape the output (printers.LogLineOptions).
 	Prefix bool
@@ -67,7 +70,7 @@ type Config struct {
 // runs until ctx ends (then it returns ctx's error) or, for pods named by
 // name, until they have all finished.
 func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errOut io.Writer) error {
-	kc := &kube.Client{CS: client}
+	kc := &kube.Client{CS: client, Reconnect: reconnector(cfg, errOut)}
 	items, err := kc.Pods(ctx, cfg.Query)
 	if err != nil {
 		return err
@@ -76,12 +79,13 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	for i := range items {
 		pods[i] = &items[i]
 	}
-	r := &run{cfg: cfg, client: kc, errOut: errOut, attached: map[string]bool{}}
+	r := &run{cfg: cfg, client: kc, errOut: errOut, attached: map[string]bool{}, started: time.Now(),
+		gone: map[string]goneCtx{}}
 	planned, err := r.planAll(pods)
 	if err != nil {
 		return err
 	}
-	r.stamped = needTimestamps(len(planned), cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON)
+	r.stamped = needTimestamps(len(planned), cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON, cfg.LogOptions.LimitBytes != nil)
 	r.out = printers.NewLogWriter(out, printers.LogLineOptions{
 		JSON: cfg.JSON, Prefix: cfg.Prefix, Timestamps: cfg.LogOptions.Timestamps, Raw: cfg.Raw, Color: cfg.Color,
 		// The pod's name joins the tag when lines of several pods can mix.
@@ -89,6 +93,9 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 		WithNamespace: cfg.Query.AllNamespaces,
 	})
 	err = r.stream(ctx, pods, planned)
+	if r.fatal != nil {
+		err = r.fatal
+	}
 	if ferr := r.out.Flush(); err == nil {
 		err = ferr
 	}
@@ -122,6 +129,9 @@ func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
 func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedStream) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	r.mu.Lock()
+	r.stop = cancel
+	r.mu.Unlock()
 	r.merger = logmerge.New(runCtx, logmerge.Options{
 		Follow:    r.cfg.LogOptions.Follow,
 		MaxDelay:  r.cfg.MaxDelay,
@@ -148,14 +158,42 @@ func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedS
 	return err
 }
 
+// reconnector makes a follow wait out an API server that went away; a read
+// without -f fails at once, as kubectl logs does.
+func reconnector(cfg Config, errOut io.Writer) *kube.Reconnector {
+	if !cfg.LogOptions.Follow {
+		return nil
+	}
+	timeout := cfg.ReconnectTimeout
+	if timeout <= 0 {
+		timeout = kube.DefaultReconnectTimeout
+	}
+	return &kube.Reconnector{Timeout: timeout, Note: func(msg string) { fmt.Fprintln(errOut, msg) }}
+}
+
+// fail ends the run with err (the watch gave up on the API server).
+func (r *run) fail(err error) {
+	r.mu.Lock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+	stop := r.stop
+	r.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
 // needTimestamps decides whether the API sends each line's timestamp. The
 // kubelet formats one per line when asked, which costs it more than the
 // plugin spends on the line, so they are asked for only when needed: to
-// order the lines of several streams, to reopen a followed stream where it
-// was cut (and to order the instances that join it), to print them
-// (--timestamps), or for JSON's time. One stream read once needs none.
-func needTimestamps(streams int, follow, printed, json bool) bool {
-	return streams > 1 || follow || printed || json
+// order the lines of several streams, to reopen a stream where it was cut
+// (and to order the instances that join a followed one), to print them
+// (--timestamps), or for JSON's time. A cut reaches the client as a clean
+// end, so every stream is confirmed by a reopen from its last line, except
+// one that --limit-bytes ends on purpose: one such stream read once needs none.
+func needTimestamps(streams int, follow, printed, json, limited bool) bool {
+	return streams > 1 || follow || printed || json || !limited
 }
 
 // run is one run: the merger, its streams and the output.
@@ -166,12 +204,16 @@ type run struct {
 	out     *printers.LogWriter
 	errOut  io.Writer
 	stamped bool // the API sends timestamps (needTimestamps)
+	started time.Time
 
 	mu       sync.Mutex
 	sources  []*printers.LogSource // by merger stream id
 	attached map[string]bool       // namespace/pod/uid/container/instance
 	open     atomic.Int64
 	warned   bool
+	stop     context.CancelFunc
+	fatal    error              // set by fail
+	gone     map[string]goneCtx // by namespace/pod: ends when the pod is deleted
 }
 
 // attach adds one stream to the merge (once per container instance).
@@ -191,12 +233,14 @@ func (r *run) attach(p plannedStream) bool {
 	}
 	r.attached[p.key] = true
 	log := &kube.ContainerLog{Client: r.client, Namespace: p.source.Namespace, Pod: p.source.Pod,
-		ContainerID: p.containerID, Options: r.request(p.source.Container, p.source.Previous), Fresh: p.fresh}
+		ContainerID: p.containerID, Options: r.request(p.source.Container, p.source.Previous), Fresh: p.fresh,
+		Until: r.started}
 	if log.Options.Timestamps && !r.cfg.LogOptions.Timestamps && log.Options.LimitBytes != nil {
 		log.MessageLimit, log.Options.LimitBytes = log.Options.LimitBytes, nil
 	}
 	r.open.Add(1)
-	id := r.merger.Add(&countedSource{Source: log, done: func() { r.open.Add(-1) }})
+	gone := r.podGoneLocked(p.source.Namespace, p.source.Pod)
+	id := r.merger.Add(&countedSource{Source: &podSource{Source: log, gone: gone}, done: func() { r.open.Add(-1) }})
 	for len(r.sources) <= id {
 		r.sources = append(r.sources, nil)
 	}
@@ -235,8 +279,8 @@ func (c *countedSource) Open(ctx context.Context, since time.Time) (io.ReadClose
 	return rc, err
 }
 
-func (c *countedSource) Resume(ctx context.Context) (bool, error) {
-	ok, err := c.Source.Resume(ctx)
+func (c *countedSource) Resume(ctx context.Context, end logmerge.StreamEnd) (bool, error) {
+	ok, err := c.Source.Resume(ctx, end)
 	if !ok || err != nil {
 		c.once.Do(c.done)
 	}
@@ -244,6 +288,10 @@ func (c *countedSource) Resume(ctx context.Context) (bool, error) {
 }
 
 func (r *run) onError(id int, err error) error {
+	if errors.Is(err, kube.ErrGaveUp) {
+		// Not this stream's fault, and the others wait for the same server.
+		return err
+	}
 	s := r.source(id)
 	err = fmt.Errorf("pod/%s container %s: %w", r.podName(s.Namespace, s.Pod), s.Container, err)
 	if r.cfg.IgnoreErrors {

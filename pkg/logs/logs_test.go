@@ -22,12 +22,14 @@ import (
 
 func TestNeedTimestamps(t *testing.T) {
 	cases := []struct {
-		name                    string
-		streams                 int
-		follow, printed, asJSON bool
-		want                    bool
+		name                             string
+		streams                          int
+		follow, printed, asJSON, limited bool
+		want                             bool
 	}{
-		{name: "one stream read once", streams: 1, want: false},
+		{name: "one stream read once is confirmed from its last line", streams: 1, want: true},
+		{name: "one stream read once up to --limit-bytes", streams: 1, limited: true, want: false},
+		{name: "several streams up to --limit-bytes", streams: 2, limited: true, want: true},
 		{name: "several streams are merged by time", streams: 2, want: true},
 		{name: "a followed stream is reopened from its last line", streams: 1, follow: true, want: true},
 		{name: "--timestamps prints them", streams: 1, printed: true, want: true},
@@ -35,7 +37,7 @@ func TestNeedTimestamps(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, needTimestamps(c.streams, c.follow, c.printed, c.asJSON))
+			assert.Equal(t, c.want, needTimestamps(c.streams, c.follow, c.printed, c.asJSON, c.limited))
 		})
 	}
 }
@@ -68,9 +70,10 @@ func (k *kubeletLogs) react(action k8stesting.Action) (bool, runtime.Object, err
 	return true, &runtime.Unknown{Raw: []byte(log)}, nil
 }
 
-// A single stream is asked for without timestamps, and an application's
-// own timestamp at the start of its message stays in the output; merged
-// streams ask for them and print the same text.
+// A single stream cut on purpose by --limit-bytes is asked for without
+// timestamps, and an application's own timestamp at the start of its message
+// stays in the output; merged streams and a single stream whose end must be
+// confirmed ask for them and print the same text.
 func TestRunAsksForTimestampsOnlyToMerge(t *testing.T) {
 	pod := testutil.LoadPod(t, filepath.Join(testutil.FixturesDir(), "seed", "task3-nx.yaml"))
 	logs := map[string]string{
@@ -80,11 +83,13 @@ func TestRunAsksForTimestampsOnlyToMerge(t *testing.T) {
 	cases := []struct {
 		name       string
 		containers []string
+		limit      int64
 		want       string
 		stamped    bool
 	}{
-		{"one container", []string{"sidecar"}, "[sidecar sidecar] 2026-11-26T03:30:02Z INFO tick\n", false},
-		{"two containers", nil, "[nginx main] 2026/11/26 03:30:01 [notice] start\n" +
+		{"one container up to --limit-bytes", []string{"sidecar"}, 1000, "[sidecar sidecar] 2026-11-26T03:30:02Z INFO tick\n", false},
+		{"one container", []string{"sidecar"}, 0, "[sidecar sidecar] 2026-11-26T03:30:02Z INFO tick\n", true},
+		{"two containers", nil, 0, "[nginx main] 2026/11/26 03:30:01 [notice] start\n" +
 			"[sidecar sidecar] 2026-11-26T03:30:02Z INFO tick\n[nginx main] GET / 200\n", true},
 	}
 	for _, c := range cases {
@@ -97,6 +102,9 @@ func TestRunAsksForTimestampsOnlyToMerge(t *testing.T) {
 				Query:      kube.Query{Namespace: "default", Names: []string{"nx"}},
 				Rules:      classify.BuiltinRules(),
 				Containers: c.containers, MaxLogRequests: 10, Prefix: true,
+			}
+			if c.limit > 0 {
+				cfg.LogOptions.LimitBytes = &c.limit
 			}
 			require.NoError(t, Run(context.Background(), cs, cfg, &out, &errOut))
 			assert.Equal(t, c.want, out.String())

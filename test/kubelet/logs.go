@@ -130,6 +130,7 @@ func (s *Server) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	w.WriteHeader(http.StatusOK)
 	out := newLineWriter(w, q)
+	out.cutAt = s.cutAfterOf(ref)
 	if f != nil && q.TailLines >= 0 {
 		if tailer.offset, err = tailStart(f, q.TailLines); err != nil {
 			return
@@ -139,6 +140,11 @@ func (s *Server) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 	lastStatusCheck := time.Now()
 	for {
 		done, err := tailer.copyLines(out)
+		if out.cut {
+			// Drop the connection without ending the response.
+			out.flush()
+			panic(http.ErrAbortHandler)
+		}
 		if err != nil || done || out.full() {
 			out.flush()
 			return
@@ -154,6 +160,9 @@ func (s *Server) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 				// stopped, then end the response.
 				_, _ = tailer.copyLines(out)
 				out.flush()
+				if out.cut {
+					panic(http.ErrAbortHandler)
+				}
 				return
 			}
 		}
@@ -285,6 +294,9 @@ type lineWriter struct {
 	buf     *bufio.Writer
 	q       LogQuery
 	written int64
+	// cutAt > 0 breaks the response after so many bytes (cut is then set).
+	cutAt int64
+	cut   bool
 }
 
 func newLineWriter(w http.ResponseWriter, q LogQuery) *lineWriter {
@@ -314,9 +326,14 @@ func (lw *lineWriter) writeLine(raw []byte) (stop bool) {
 			line = line[:left]
 		}
 	}
+	if lw.cutAt > 0 {
+		if left := lw.cutAt - lw.written; int64(len(line)) >= left {
+			line, lw.cut = line[:left], true
+		}
+	}
 	n, err := lw.buf.Write(line)
 	lw.written += int64(n)
-	return err != nil || lw.full()
+	return err != nil || lw.full() || lw.cut
 }
 
 func (lw *lineWriter) full() bool {

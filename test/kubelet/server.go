@@ -53,6 +53,8 @@ type Server struct {
 
 	mu      sync.Mutex
 	streams map[ContainerRef]map[*stream]struct{}
+	// cutAfter breaks every later response of a container after so many bytes.
+	cutAfter map[ContainerRef]int64
 }
 
 // ContainerRef names one container of one pod.
@@ -83,13 +85,15 @@ func NewServer(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{opts: opts, streams: map[ContainerRef]map[*stream]struct{}{}}
+	return &Server{opts: opts, streams: map[ContainerRef]map[*stream]struct{}{}, cutAfter: map[ContainerRef]int64{}}
 }
 
 // Handler returns the HTTP handler:
 //
 //	GET  /containerLogs/{namespace}/{pod}/{container}    kubelet log endpoint
 //	POST /control/cut/{namespace}/{pod}/{container}      break open streams; body: count cut
+//	POST /control/cut-after/{namespace}/{pod}/{container}?bytes=N
+//	                                                     break every later response after N bytes (0: never)
 //	GET  /control/streams/{namespace}/{pod}/{container}  count of open streams
 //	GET  /healthz                                        "ok"
 func (s *Server) Handler() http.Handler {
@@ -97,6 +101,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", s.serveContainerLogs)
 	mux.HandleFunc("POST /control/cut/{namespace}/{pod}/{container}", func(w http.ResponseWriter, r *http.Request) {
 		n := s.Cut(refFromPath(r))
+		fmt.Fprintln(w, n)
+	})
+	mux.HandleFunc("POST /control/cut-after/{namespace}/{pod}/{container}", func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.ParseInt(r.URL.Query().Get("bytes"), 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, badRequest("bytes must be a number >= 0"))
+			return
+		}
+		s.CutAfter(refFromPath(r), n)
 		fmt.Fprintln(w, n)
 	})
 	mux.HandleFunc("GET /control/streams/{namespace}/{pod}/{container}", func(w http.ResponseWriter, r *http.Request) {
@@ -125,6 +138,25 @@ func (s *Server) Cut(ref ContainerRef) int {
 		st.cutOff()
 	}
 	return len(s.streams[ref])
+}
+
+// CutAfter makes every later response for the container break after n bytes
+// of log, mid-line if it falls there, as a kubelet that crashes while
+// serving a long log would; n = 0 lets them end normally again.
+func (s *Server) CutAfter(ref ContainerRef, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n == 0 {
+		delete(s.cutAfter, ref)
+		return
+	}
+	s.cutAfter[ref] = n
+}
+
+func (s *Server) cutAfterOf(ref ContainerRef) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cutAfter[ref]
 }
 
 // ActiveStreams returns how many log responses for the container are open.

@@ -402,6 +402,35 @@ func TestFollowAppendAndCut(t *testing.T) {
 	assert.Equal(t, "0\n", streams)
 }
 
+func TestCutAfterBytes(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, "nginx", false, "one", "two", "three")
+	ks := NewServer(Options{Dir: dir})
+	srv := httptest.NewServer(ks.Handler())
+	defer srv.Close()
+
+	resp, err := http.Post(srv.URL+"/control/cut-after/default/nx/nginx?bytes=6", "text/plain", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	// Every later response breaks after 6 bytes, mid-line, without a clean end.
+	for range 2 {
+		resp, err = http.Get(srv.URL + "/containerLogs/default/nx/nginx")
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		assert.Equal(t, "one\ntw", string(body))
+	}
+	// bytes=0 lets responses end normally again.
+	resp, err = http.Post(srv.URL+"/control/cut-after/default/nx/nginx?bytes=0", "text/plain", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	code, body := get(t, srv.URL, "/containerLogs/default/nx/nginx")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "one\ntwo\nthree\n", body)
+}
+
 func TestFollowEndsWhenContainerStops(t *testing.T) {
 	dir := t.TempDir()
 	store := &podStore{pod: runningPod("containerd://a")}

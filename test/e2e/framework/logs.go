@@ -80,8 +80,15 @@ func formatLines(lines []LogLine) string {
 }
 
 func (c *Cluster) kubeletControl(ctx context.Context, method, action, namespace, pod, container string) (int, error) {
+	return c.kubeletControlQuery(ctx, method, action, namespace, pod, container, "")
+}
+
+func (c *Cluster) kubeletControlQuery(ctx context.Context, method, action, namespace, pod, container, query string) (int, error) {
 	u := fmt.Sprintf("%s/control/%s/%s/%s/%s", c.KubeletURL, action,
 		url.PathEscape(namespace), url.PathEscape(pod), url.PathEscape(container))
+	if query != "" {
+		u += "?" + query
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return 0, err
@@ -111,4 +118,13 @@ func (c *Cluster) CutLogStreams(ctx context.Context, namespace, pod, container s
 // kubelet is serving.
 func (c *Cluster) ActiveLogStreams(ctx context.Context, namespace, pod, container string) (int, error) {
 	return c.kubeletControl(ctx, http.MethodGet, "streams", namespace, pod, container)
+}
+
+// CutLogStreamsAfter makes the test kubelet break every later log response of
+// the container after n bytes (mid-line if it falls there), with or without
+// follow; n = 0 ends that. kube-apiserver hands such a break to its client as
+// a clean end of the response.
+func (c *Cluster) CutLogStreamsAfter(ctx context.Context, namespace, pod, container string, n int64) error {
+	_, err := c.kubeletControlQuery(ctx, http.MethodPost, "cut-after", namespace, pod, container, "bytes="+strconv.FormatInt(n, 10))
+	return err
 }

@@ -1,0 +1,50 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/framework"
+	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/lab"
+)
+
+// Issue 13: a pod deleted while followed gets a note, its streams are
+// closed, and logs -f of pods named by name ends once none remains.
+func TestLogsFollowEndsWhenThePodIsDeleted(t *testing.T) {
+	requirePlugin(t)
+	const ns = "e2e-logs-deleted"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start := time.Now().Add(-time.Minute).Truncate(time.Second)
+	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
+		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
+			return err
+		}
+		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
+	})
+	require.NoError(t, err)
+	cleanupPod(t, ns, created.Name)
+
+	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f")
+	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
+	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+
+	require.NoError(t, cluster.DeletePod(ctx, ns, lab.PodName))
+	var code int
+	select {
+	case code = <-run.exit:
+		run.exit <- code // for the cleanup
+	case <-time.After(20 * time.Second):
+		require.Failf(t, "logs -f did not end after the pod was deleted", "stderr: %s", run.stderr)
+	}
+	assert.Equal(t, 0, code)
+	assert.Equal(t, want, run.out.get())
+	assert.Equal(t, "note: pod/nx was deleted; its streams are closed\n", run.stderr.String())
+}

@@ -1,0 +1,267 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/framework"
+	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/lab"
+)
+
+// Issue 13: kube-apiserver stopped and started again on the same port with
+// the same etcd, as a control-plane upgrade does, while logs -f and
+// init --watch run.
+
+// syncBuffer is a strings.Builder safe to read while a command writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// runningPlugin is a plugin command running in the background.
+type runningPlugin struct {
+	out    *followed
+	stderr *syncBuffer
+	exit   chan int
+	proc   *os.Process
+}
+
+func startPlugin(t *testing.T, ctx context.Context, args ...string) *runningPlugin {
+	t.Helper()
+	requirePlugin(t)
+	runCtx, stop := context.WithCancel(ctx)
+	cmd := cluster.Command(runCtx, append([]string{"pods-pattern"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	r := &runningPlugin{out: &followed{}, stderr: &syncBuffer{}, exit: make(chan int, 1)}
+	cmd.Stderr = r.stderr
+	require.NoError(t, cmd.Start())
+	r.proc = cmd.Process
+	go func() {
+		r.out.read(stdout)
+		_ = cmd.Wait()
+		r.exit <- cmd.ProcessState.ExitCode()
+	}()
+	t.Cleanup(func() {
+		stop()
+		<-r.exit
+	})
+	return r
+}
+
+func TestLogsFollowSurvivesAPIServerRestart(t *testing.T) {
+	requirePlugin(t)
+	const ns = "e2e-logs-apiserver"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	start := time.Now().Add(-time.Minute).Truncate(time.Second)
+	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
+		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
+			return err
+		}
+		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
+	})
+	require.NoError(t, err)
+	cleanupPod(t, ns, created.Name)
+
+	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f", "--max-delay", "300ms")
+	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
+	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+
+	write := func(round string, n int) {
+		t.Helper()
+		base := time.Now()
+		for i := range n {
+			require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: base.Add(time.Duration(2*i) * time.Millisecond), Text: fmt.Sprintf("nginx %s %d", round, i)}))
+			require.NoError(t, cluster.AppendLog(ns, lab.PodName, "sidecar", framework.LogLine{Time: base.Add(time.Duration(2*i+1) * time.Millisecond), Text: fmt.Sprintf("sidecar %s %d", round, i)}))
+			want = append(want, fmt.Sprintf("[nginx main] nginx %s %d", round, i), fmt.Sprintf("[sidecar sidecar] sidecar %s %d", round, i))
+		}
+	}
+	write("before", 5)
+	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+
+	srv, err := cluster.StopAPIServer(ctx)
+	require.NoError(t, err)
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			_ = srv.Start(context.Background())
+		}
+	})
+	write("while down", 5)
+	time.Sleep(3 * time.Second)
+	select {
+	case code := <-run.exit:
+		require.Failf(t, "logs -f ended while the API server was down", "exit %d; stderr: %s", code, run.stderr)
+	default:
+	}
+	require.NoError(t, srv.Start(ctx))
+	restarted = true
+	write("after", 5)
+
+	require.Eventually(t, func() bool { return len(run.out.get()) >= len(want) }, 60*time.Second, 50*time.Millisecond,
+		"got %d of %d lines; stderr: %s", len(run.out.get()), len(want), run.stderr)
+	time.Sleep(500 * time.Millisecond) // a repeated line would come now
+	assert.Equal(t, want, run.out.get(), "every line once, in time order")
+	errLines := strings.Split(strings.TrimSpace(run.stderr.String()), "\n")
+	require.Len(t, errLines, 2, "one note when the server goes, one when it is back: %q", run.stderr)
+	assert.Regexp(t, `^note: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s$`, errLines[0])
+	assert.Regexp(t, `^note: the Kubernetes API is back after [0-9.]+m?s$`, errLines[1])
+}
+
+func TestLogsFollowGivesUpAfterReconnectTimeout(t *testing.T) {
+	requirePlugin(t)
+	const ns = "e2e-logs-giveup"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	start := time.Now().Add(-time.Minute).Truncate(time.Second)
+	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
+		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
+			return err
+		}
+		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
+	})
+	require.NoError(t, err)
+	cleanupPod(t, ns, created.Name)
+
+	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f", "--reconnect-timeout", "3s")
+	require.Eventually(t, func() bool { return len(run.out.get()) == 2 }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+
+	stopping := time.Now()
+	srv, err := cluster.StopAPIServer(ctx)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, srv.Start(ctx)) }()
+	var code int
+	select {
+	case code = <-run.exit:
+		run.exit <- code // for the cleanup
+	case <-time.After(30 * time.Second):
+		require.Failf(t, "logs -f did not give up", "stderr: %s", run.stderr)
+	}
+	assert.Equal(t, 1, code)
+	assert.GreaterOrEqual(t, time.Since(stopping), 3*time.Second, "it waited --reconnect-timeout")
+	assert.Equal(t, []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}, run.out.get())
+	errLines := strings.Split(strings.TrimSpace(run.stderr.String()), "\n")
+	require.Len(t, errLines, 2, "%q", run.stderr)
+	assert.Regexp(t, `^note: lost the Kubernetes API \(.+\); reconnecting for up to 3s$`, errLines[0])
+	assert.Regexp(t, `^error: gave up reconnecting: the Kubernetes API has been unreachable for [34]s \(--reconnect-timeout=3s\): connection refused$`, errLines[1])
+}
+
+func TestInitWatchSurvivesAPIServerRestart(t *testing.T) {
+	requirePlugin(t)
+	const ns, name = "e2e-init-apiserver", "restart"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	_, err := cluster.CreatePod(ctx, initPod(ns, name, "wait-for-db"))
+	require.NoError(t, err)
+	cleanupPod(t, ns, name)
+	t0 := time.Now().Add(-10 * time.Second).Truncate(time.Second)
+	update := func(mutate func(p *corev1.Pod), now time.Time) {
+		t.Helper()
+		_, err := cluster.UpdatePodStatus(ctx, ns, name, func(p *corev1.Pod) {
+			mutate(p)
+			framework.SyncPodStatus(p, now)
+		})
+		require.NoError(t, err)
+	}
+	update(func(p *corev1.Pod) {
+		framework.SchedulePod(p, t0)
+		framework.StartContainer(p, "wait-for-db", t0.Add(time.Second))
+	}, t0.Add(time.Second))
+
+	run := startInit(t, ctx, name, "-n", ns, "--watch")
+	run.waitFor(t, `at init 1/1 "wait-for-db": running for`)
+	srv, err := cluster.StopAPIServer(ctx)
+	require.NoError(t, err)
+	time.Sleep(2 * time.Second)
+	require.NoError(t, srv.Start(ctx))
+
+	// Changes made after the restart reach the command, which ends once the pod runs.
+	done := time.Now()
+	update(func(p *corev1.Pod) { framework.TerminateContainer(p, "wait-for-db", 0, done) }, done)
+	update(func(p *corev1.Pod) { framework.StartContainer(p, "app", done.Add(time.Second)) }, done.Add(time.Second))
+	code := run.waitExit(t, 40*time.Second)
+	out := run.output()
+	require.Equal(t, 0, code, "exit code; output:\n%s", out)
+	inOrder(t, out,
+		`init 1/1 "wait-for-db"\s+completed in`,
+		`container "app"\s+running\n`,
+		`status\s+\S+ -> Running\n`,
+		`--- stderr\nnote: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s\n`+
+			`note: the Kubernetes API is back after [0-9.]+m?s\n$`,
+	)
+}
+
+// waitExit returns the exit code, failing the test if it takes longer than within.
+func (r *runningPlugin) waitExit(t *testing.T, within time.Duration) int {
+	t.Helper()
+	select {
+	case code := <-r.exit:
+		r.exit <- code // for the cleanup
+		return code
+	case <-time.After(within):
+		require.Failf(t, "the command did not end", "within %s; stderr: %s", within, r.stderr)
+		return -1
+	}
+}
+
+// Issue 13: Ctrl-C ends logs -f within a second with exit 130, while it
+// streams and while it waits for an API server that went away.
+func TestLogsFollowInterrupted(t *testing.T) {
+	requirePlugin(t)
+	const ns = "e2e-logs-interrupt"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start := time.Now().Add(-time.Minute).Truncate(time.Second)
+	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
+		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
+			return err
+		}
+		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
+	})
+	require.NoError(t, err)
+	cleanupPod(t, ns, created.Name)
+	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
+
+	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f")
+	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	require.NoError(t, run.proc.Signal(os.Interrupt))
+	assert.Equal(t, 130, run.waitExit(t, time.Second), "exit code after Ctrl-C")
+	assert.Equal(t, want, run.out.get())
+	assert.Empty(t, run.stderr.String())
+
+	// While it waits for the API server.
+	run = startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f")
+	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	srv, err := cluster.StopAPIServer(ctx)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, srv.Start(ctx)) }()
+	require.Eventually(t, func() bool { return strings.Contains(run.stderr.String(), "note: lost the Kubernetes API") },
+		10*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	require.NoError(t, run.proc.Signal(os.Interrupt))
+	assert.Equal(t, 130, run.waitExit(t, time.Second), "exit code after Ctrl-C")
+	assert.Regexp(t, `^note: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s\n$`, run.stderr.String())
+}
