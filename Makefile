@@ -64,7 +64,7 @@ bench: ## Benchmarks: the log merge (go test -bench), then logs vs kubectl logs 
 	hack/bench-logs.sh
 	hack/bench-manifest.sh
 
-.PHONY: dist krew-manifest verify-krew
+.PHONY: dist krew-manifest verify-krew release
 
 dist: ## Reproducible release archives for linux/darwin/windows x amd64/arm64 + dist/checksums.txt
 	hack/dist.sh
@@ -74,3 +74,7 @@ krew-manifest: ## Render plugins/pods-pattern.yaml from .krew.yaml and the dist/
 
 verify-krew: ## dist twice (identical), validate the manifests, install with krew, run through kubectl
 	hack/verify-krew.sh
+
+release: ## make release VERSION=vX.Y.Z: dist/ stamped with VERSION, plugins/pods-pattern.yaml and the README for it
+	@if [ "$(origin VERSION)" != "command line" ] && [ "$(origin VERSION)" != "environment" ]; then echo "release: name the version: make release VERSION=v0.1.0" >&2; exit 2; fi
+	hack/release.sh "$(VERSION)"

@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Benchmarks `kubectl pods-pattern logs` against `kubectl logs --all-containers
-# --prefix` and stern, in the same run, on the local control plane
-# (hack/cluster-up.sh: a real kube-apiserver proxying pods/log to the test
-# kubelet). Two pods: 3 containers x 300k lines and 50 containers x 20k lines
-# of about 80 bytes, clocks interleaved across containers. For each tool: the
-# lines printed, the best wall time of BENCH_RUNS runs to /dev/null, lines/s,
-# and the peak RSS (GNU time -v). The plugin's output is also checked to be in
-# time order.
+# Benchmarks `kubectl pods-pattern logs` against `kubectl logs` and stern, in the
+# same run, on the local control plane (hack/cluster-up.sh: a real kube-apiserver
+# proxying pods/log to the test kubelet). Two pods: 3 containers x 300k lines and
+# 50 containers x 20k lines of about 80 bytes, clocks interleaved across
+# containers and ending a minute before now.
 #
-#   hack/bench-logs.sh            (make bench)
-#   BENCH_RUNS=5 BENCH_SCALE=0.1 hack/bench-logs.sh
+# Every row runs its tool BENCH_RUNS times through hack/bench, which fails the
+# bench when a run prints other than the lines expected (name and both numbers),
+# and records: wall time, the tool's own CPU (user+sys), the server's CPU
+# (kube-apiserver + test kubelet + etcd) during the run, peak RSS, and lines/s.
+# The floor RSS of each binary (a command that reads no log) is recorded apart.
+# The plugin's output is also checked to be in time order. README.md
+# ("Benchmarks") says what each column means and which comparison is fair.
 #
-# Needs GNU time (/usr/bin/time; Debian: apt-get install time) and installs
-# stern ${STERN_VERSION} with go install into the tools cache.
+#   hack/bench-logs.sh                                   (make bench)
+#   BENCH_RUNS=5 BENCH_SCALE=0.1 hack/bench-logs.sh      (fewer lines)
+#   BENCH_PIN=1 hack/bench-logs.sh                       (server on CPU 0, clients on CPU 1)
+#
+# BENCH_PIN=1 runs the control plane with `taskset -c ${BENCH_SERVER_CPUS:-0}`
+# and every client with `taskset -c ${BENCH_CLIENT_CPUS:-1}`, so that the wall
+# time of a client is not shared with the server it waits for.
+#
+# Installs stern ${STERN_VERSION} with go install into the tools cache.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -20,32 +29,34 @@ ROOT="$(pwd)"
 STERN_VERSION=v1.33.0
 RUNS="${BENCH_RUNS:-3}"
 SCALE="${BENCH_SCALE:-1}"
+PIN="${BENCH_PIN:-0}"
 CACHE="${PODS_PATTERN_CACHE:-${XDG_CACHE_HOME:-${HOME}/.cache}/pods-pattern}"
 
 log() { echo "bench: $*" >&2; }
 
-if [[ ! -x /usr/bin/time ]]; then
-	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-		log "installing GNU time"
-		apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null
-	else
-		log "GNU time is missing: apt-get install time"
-		exit 1
-	fi
+server_pin=()
+client_pin=()
+if [[ "${PIN}" == 1 ]]; then
+	command -v taskset >/dev/null || { log "BENCH_PIN=1 needs taskset (util-linux)"; exit 1; }
+	server_pin=(taskset -c "${BENCH_SERVER_CPUS:-0}")
+	client_pin=(taskset -c "${BENCH_CLIENT_CPUS:-1}")
 fi
 
-# stern, pinned; `stern --version` says "dev", so the module version is read from the binary.
+# stern, pinned; `stern --version` says "dev", so the version is in the path.
 STERN="${CACHE}/stern-${STERN_VERSION}/stern"
 if [[ ! -x "${STERN}" ]]; then
 	log "installing stern ${STERN_VERSION}"
 	GOBIN="$(dirname "${STERN}")" go install "github.com/stern/stern@${STERN_VERSION}"
 fi
 
-log "building bin/kubectl-pods_pattern"
-go build -trimpath -ldflags "-s -w" -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern # as make build
-PLUGIN="${ROOT}/bin/kubectl-pods_pattern"
-
 run_dir="$(mktemp -d "${TMPDIR:-/tmp}/pods-pattern-bench.XXXXXX")"
+log "building bin/kubectl-pods_pattern and hack/bench"
+go build -trimpath -ldflags "-s -w" -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern # as make build
+go build -o "${run_dir}/bench" ./hack/bench
+PLUGIN="${ROOT}/bin/kubectl-pods_pattern"
+BENCH="${run_dir}/bench"
+RESULTS="${run_dir}/results.jsonl"
+
 export PODS_PATTERN_E2E_DIR="${run_dir}/cluster"
 teardown() {
 	local rc=$?
@@ -57,11 +68,12 @@ trap teardown EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-log "starting the control plane"
-eval "$(hack/cluster-up.sh)"
+log "starting the control plane${server_pin[*]:+ (${server_pin[*]})}"
+eval "$("${server_pin[@]}" hack/cluster-up.sh)"
 KUBECTL="$(command -v kubectl)"
 LOGDIR="${PODS_PATTERN_E2E_DIR}/kubelet-logs"
 [[ -d "${LOGDIR}" ]] || { log "no kubelet log dir at ${LOGDIR}"; exit 1; }
+SERVER_PIDS="$(cat "${PODS_PATTERN_E2E_DIR}"/run/{kube-apiserver,test-kubelet,etcd}.pid | paste -sd,)"
 
 # make_pod NAME CONTAINERS LINES: a running pod whose containers' logs are files.
 make_pod() {
@@ -78,50 +90,29 @@ make_pod() {
 	"${KUBECTL}" create -f "${run_dir}/${name}.json" >/dev/null
 	local now statuses=""
 	now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	# stern skips containers without a containerID, started and imageID.
 	for ((i = 0; i < n; i++)); do
 		((i > 0)) && statuses+=","
 		statuses+="$(printf '{"name":"c%02d","image":"docker.io/library/busybox:latest","imageID":"docker.io/library/busybox@sha256:%064d","containerID":"containerd://%064x","ready":true,"started":true,"restartCount":0,"state":{"running":{"startedAt":"%s"}}}' "${i}" 0 "$((i + 1))" "${now}")"
 	done
 	"${KUBECTL}" patch pod "${name}" --subresource=status --type=merge \
 		-p "{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],\"containerStatuses\":[${statuses}]}}" >/dev/null
-	mkdir -p "${LOGDIR}/default/${name}"
-	for ((i = 0; i < n; i++)); do
-		awk -v c="${i}" -v C="${n}" -v n="${lines}" 'BEGIN {
-			for (j = 0; j < n; j++) {
-				t = j * C + c; s = int(t / 1000)
-				printf "2026-11-26T%02d:%02d:%02d.%03d000Z container %02d line %07d lorem ipsum dolor sit amet, consectetur\n",
-					3 + int(s / 3600), int((s % 3600) / 60), s % 60, t % 1000, c, j
-			}
-		}' >"${LOGDIR}/default/${name}/$(printf 'c%02d' "${i}").log"
-	done
+	"${BENCH}" gen -dir "${LOGDIR}/default/${name}" -containers "${n}" -lines "${lines}"
 }
 
-# measure LABEL CMD...: best wall time and peak RSS over RUNS runs, lines once.
-declare -a TABLE
-measure() {
-	local scenario=$1 tool=$2 total=$3
+# row TOOL BINARY EXPECTED CMD...: measure CMD, which must print EXPECTED lines.
+row() {
+	local tool=$1 binary=$2 expect=$3
 	shift 3
-	local lines best="" rss=0 r out
-	lines=$("$@" 2>/dev/null | wc -l)
-	for ((r = 0; r < RUNS; r++)); do
-		out="${run_dir}/time.out"
-		/usr/bin/time -f '%e %M' -o "${out}" "$@" >/dev/null 2>"${run_dir}/stderr" || {
-			log "${tool} failed:"; cat "${run_dir}/stderr" >&2; return 1
-		}
-		read -r secs kb <"${out}"
-		if [[ -z "${best}" ]] || awk -v a="${secs}" -v b="${best}" 'BEGIN { exit !(a < b) }'; then best=${secs}; fi
-		((kb > rss)) && rss=${kb}
-	done
-	local rate
-	rate=$(awk -v l="${lines}" -v s="${best}" 'BEGIN { if (s > 0) printf "%.0f", l / s; else print "-" }')
-	TABLE+=("$(printf '| %s | %s | %s/%s | %s | %s | %.1f |' "${scenario}" "${tool}" "${lines}" "${total}" "${best}" "${rate}" "$(awk -v k="${rss}" 'BEGIN { print k / 1024 }')")")
-	log "${scenario} ${tool}: ${lines} lines, ${best}s, ${rate} lines/s, peak RSS ${rss} KiB"
+	"${BENCH}" run -pod "${POD_LABEL}" -tool "${tool}" -binary "${binary}" -expect "${expect}" -runs "${RUNS}" \
+		-results "${RESULTS}" -server-pids "${SERVER_PIDS}" -- "${client_pin[@]}" "$@" >&2
 }
 
 scenario() {
 	local name=$1 n=$2 per=$3
 	per=$(awk -v p="${per}" -v s="${SCALE}" 'BEGIN { printf "%d", p * s }')
 	local total=$((n * per))
+	POD_LABEL="${n} x ${per}"
 	log "pod ${name}: ${n} containers x ${per} lines"
 	make_pod "${name}" "${n}" "${per}"
 	# The plugin must print every line, in time order.
@@ -129,21 +120,45 @@ scenario() {
 		log "plugin output for ${name} is not in time order"
 		exit 1
 	fi
-	local label="${n} x ${per}"
-	measure "${label}" "pods-pattern logs" "${total}" "${PLUGIN}" logs "${name}" --color=never
-	measure "${label}" "kubectl logs --all-containers --prefix" "${total}" "${KUBECTL}" logs "${name}" --all-containers --prefix
-	measure "${label}" "stern ${STERN_VERSION} --no-follow" "${total}" "${STERN}" --kubeconfig "${KUBECONFIG}" -n default --no-follow \
-		--color never --max-log-requests 60 "^${name}\$"
+	row "pods-pattern logs" pods-pattern "${total}" "${PLUGIN}" logs "${name}" --color=never
+	row "kubectl logs --all-containers --prefix" kubectl "${total}" "${KUBECTL}" logs "${name}" --all-containers --prefix
+	# The same request as the plugin's: the server formats every line's time.
+	row "kubectl logs --all-containers --prefix --timestamps" kubectl "${total}" \
+		"${KUBECTL}" logs "${name}" --all-containers --prefix --timestamps
+	# --since: stern looks back 48h by default; the lines end a minute ago, and
+	# a day covers them however long the bench takes.
+	row "stern ${STERN_VERSION} --no-follow --since 24h" stern "${total}" "${STERN}" --kubeconfig "${KUBECONFIG}" -n default \
+		--no-follow --since 24h --color never --max-log-requests "$((n + 10))" "^${name}\$"
 }
 
+# One container needs no merge, so no timestamps from the server; these rows
+# show what asking for them costs (server CPU) beside kubectl's.
+one_container() {
+	local name=$1 per=$2
+	per=$(awk -v p="${per}" -v s="${SCALE}" 'BEGIN { printf "%d", p * s }')
+	row "pods-pattern logs -c c00" pods-pattern "${per}" "${PLUGIN}" logs "${name}" -c c00 --color=never
+	row "pods-pattern logs -c c00 --timestamps" pods-pattern "${per}" "${PLUGIN}" logs "${name}" -c c00 --timestamps --color=never
+	row "kubectl logs -c c00" kubectl "${per}" "${KUBECTL}" logs "${name}" -c c00
+	row "kubectl logs -c c00 --timestamps" kubectl "${per}" "${KUBECTL}" logs "${name}" -c c00 --timestamps
+}
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 scenario bench-3 3 300000
+one_container bench-3 300000
 scenario bench-50 50 20000
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+"${BENCH}" floor -binary pods-pattern -results "${RESULTS}" -- "${client_pin[@]}" "${PLUGIN}" version
+"${BENCH}" floor -binary kubectl -results "${RESULTS}" -- "${client_pin[@]}" "${KUBECTL}" version --client
+"${BENCH}" floor -binary stern -results "${RESULTS}" -- "${client_pin[@]}" "${STERN}" --version
 
 echo
-echo "| containers x lines | tool | lines printed/expected | best of ${RUNS} (s) | lines/s | peak RSS (MiB) |"
-echo "|---|---|---|---|---|---|"
-printf '%s\n' "${TABLE[@]}"
-floor() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 | awk '{ printf "%.1f", $1 / 1024 }'; }
+echo "Best of ${RUNS} runs (wall and CPU: least; RSS: most); every run printed exactly the lines listed."
 echo
-echo "Floor (a command that reads no log): pods-pattern version $(floor "${PLUGIN}" version) MiB, kubectl version --client $(floor "${KUBECTL}" version --client) MiB."
-echo "kube-apiserver $("${KUBECTL}" version -o json 2>/dev/null | awk -F'"' '/gitVersion/ { v = $4 } END { print v }'), $(nproc) cores; only pods-pattern orders lines by time (checked above)."
+"${BENCH}" table -results "${RESULTS}"
+echo
+server_version="$("${KUBECTL}" version -o json 2>/dev/null | awk -F'"' '/gitVersion/ { v = $4 } END { print v }')"
+pinning="not pinned"
+[[ "${PIN}" == 1 ]] && pinning="server on CPU ${BENCH_SERVER_CPUS:-0}, clients on CPU ${BENCH_CLIENT_CPUS:-1}"
+echo "kube-apiserver ${server_version} and test kubelet on $(nproc) cores (${pinning}); load average ${load_before} before, ${load_after} after."
+echo "Only pods-pattern orders lines by time (checked above); kubectl prints container after container, stern by arrival."

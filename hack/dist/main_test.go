@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 )
+
+// readmeArchive finds the archive names the README gives, e.g.
+// kubectl-pods_pattern_v0.1.0_linux_amd64.tar.gz (not the VERSION pattern).
+var readmeArchive = regexp.MustCompile(`kubectl-pods_pattern_(v[0-9][^_\s]*)_[a-z]+_[a-z0-9]+\.(?:tar\.gz|zip)`)
 
 var testEntries = []Entry{
 	{Name: "README.md", Mode: 0o644, Data: []byte("# readme\n")},
@@ -218,4 +223,20 @@ func TestRunRejectsBadUse(t *testing.T) {
 	assert.ErrorContains(t, run([]string{"nope"}), "unknown subcommand")
 	assert.ErrorContains(t, run([]string{"pack"}), "pack needs")
 	assert.ErrorContains(t, run([]string{"render"}), "render needs -tag")
+}
+
+// The README's install example and the committed krew manifest name the same
+// release (make release VERSION=... updates both).
+func TestReadmeAndManifestNameTheSameRelease(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	manifest, err := os.ReadFile(filepath.Join("..", "..", "plugins", "pods-pattern.yaml"))
+	require.NoError(t, err)
+	m := versionLine.FindStringSubmatch(string(manifest))
+	require.NotNil(t, m, "plugins/pods-pattern.yaml has no spec.version")
+	archives := readmeArchive.FindAllStringSubmatch(string(readme), -1)
+	require.NotEmpty(t, archives, "README.md names no release archive")
+	for _, a := range archives {
+		assert.Equal(t, m[1], a[1], "README.md names %s, plugins/pods-pattern.yaml %s: run make release VERSION=...", a[0], m[1])
+	}
 }

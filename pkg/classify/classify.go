@@ -375,10 +375,13 @@ func ValidRole(s string) bool {
 }
 
 // RoleNames lists the roles for messages.
-func RoleNames() string {
+func RoleNames() string { return strings.Join(RoleStrings(), ", ") }
+
+// RoleStrings lists the roles as strings, for flags and completion.
+func RoleStrings() []string {
 	s := make([]string, len(AllRoles))
 	for i, r := range AllRoles {
 		s[i] = string(r)
 	}
-	return strings.Join(s, ", ")
+	return s
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/scaffold"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/workload"
 )
 
 // binaryName is the executable kubectl runs for `kubectl pods-pattern`; the
@@ -29,12 +30,18 @@ const completionTimeout = 5 * time.Second
 // CompletionOptions are the options of `completion`.
 type CompletionOptions struct {
 	Shell string
+	root  *cobra.Command
 	genericiooptions.IOStreams
+}
+
+// NewCompletionOptions returns the options with their defaults.
+func NewCompletionOptions(streams genericiooptions.IOStreams) *CompletionOptions {
+	return &CompletionOptions{IOStreams: streams}
 }
 
 // NewCmdCompletion builds `completion bash|zsh|fish|powershell`.
 func NewCmdCompletion(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &CompletionOptions{IOStreams: streams}
+	o := NewCompletionOptions(streams)
 	shells := []string{"bash", "zsh", "fish", "powershell"}
 	cmd := &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
@@ -56,25 +63,18 @@ For the binary called directly as kubectl-pods_pattern, load the script this com
   kubectl pods-pattern completion powershell | Out-String | Invoke-Expression`,
 		ValidArgs:             shells,
 		DisableFlagsInUseLine: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Root())
-		},
+		RunE:                  runE(o),
 	}
 	return cmd
 }
 
-// Complete takes the shell from the arguments.
-func (o *CompletionOptions) Complete(args []string) error {
+// Complete takes the shell from the arguments, and the command tree the
+// script completes.
+func (o *CompletionOptions) Complete(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("name one shell: bash, zsh, fish or powershell")
 	}
-	o.Shell = args[0]
+	o.Shell, o.root = args[0], cmd.Root()
 	return nil
 }
 
@@ -88,7 +88,8 @@ func (o *CompletionOptions) Validate() error {
 }
 
 // Run prints the script.
-func (o *CompletionOptions) Run(root *cobra.Command) error {
+func (o *CompletionOptions) Run(context.Context) error {
+	root := o.root
 	// Cobra names the completed command after the root's Use, which is the
 	// plugin name as kubectl shows it; the shell sees the binary's name.
 	root.Use = binaryName
@@ -108,44 +109,36 @@ func (o *CompletionOptions) Run(root *cobra.Command) error {
 // (-n, --context, --kubeconfig, ...) point at: cobra has parsed them into
 // the ConfigFlags by the time a completion function runs.
 type completer struct {
-	flags *genericclioptions.ConfigFlags
+	getter genericclioptions.RESTClientGetter
 	// newClient may be replaced in tests (a fake clientset).
 	newClient func() (kubernetes.Interface, error)
 }
 
-func newCompleter(flags *genericclioptions.ConfigFlags) *completer {
-	c := &completer{flags: flags}
-	c.newClient = func() (kubernetes.Interface, error) {
-		return (&TargetOptions{configFlags: flags}).newClient()
-	}
-	return c
+func newCompleter(getter genericclioptions.RESTClientGetter) *completer {
+	return &completer{getter: getter, newClient: func() (kubernetes.Interface, error) { return newClientset(getter) }}
 }
 
 // completePods completes POD and TYPE/NAME arguments: pod names of the
 // namespace, and after "TYPE/" the names of that type. Names already on the
 // command line are left out.
-func completePods(flags *genericclioptions.ConfigFlags) cobra.CompletionFunc {
-	return newCompleter(flags).podsAndRefs
+func completePods(getter genericclioptions.RESTClientGetter) cobra.CompletionFunc {
+	return newCompleter(getter).podsAndRefs
 }
 
 // completeContainers completes -c with the container names of the pods named
 // by the arguments (or by -l when the command has it).
-func completeContainers(flags *genericclioptions.ConfigFlags) cobra.CompletionFunc {
-	return newCompleter(flags).containers
+func completeContainers(getter genericclioptions.RESTClientGetter) cobra.CompletionFunc {
+	return newCompleter(getter).containers
 }
 
 // completeNamespaces completes -n.
-func completeNamespaces(flags *genericclioptions.ConfigFlags) cobra.CompletionFunc {
-	return newCompleter(flags).namespaces
+func completeNamespaces(getter genericclioptions.RESTClientGetter) cobra.CompletionFunc {
+	return newCompleter(getter).namespaces
 }
 
 // completeRoles completes a comma-separated list of roles (--role main,sidecar).
 func completeRoles() cobra.CompletionFunc {
-	roles := make([]string, len(classify.AllRoles))
-	for i, r := range classify.AllRoles {
-		roles[i] = string(r)
-	}
-	return completeList(roles)
+	return completeList(classify.RoleStrings())
 }
 
 // completePatterns completes scaffold's PATTERN, then the example after
@@ -207,13 +200,13 @@ func completeChoices(values ...string) cobra.CompletionFunc {
 // registerCompletions completes the values of kubectl's flags that name
 // things in the kubeconfig or the cluster, and fills in what a subcommand
 // left out (see registerTargetCompletions).
-func registerCompletions(root *cobra.Command, flags *genericclioptions.ConfigFlags) {
+func registerCompletions(root *cobra.Command, getter genericclioptions.RESTClientGetter) {
 	for _, cmd := range root.Commands() {
-		registerTargetCompletions(cmd, flags)
+		registerTargetCompletions(cmd, getter)
 	}
 	kubeconfigNames := func(pick func(raw kubeconfigView) []string) cobra.CompletionFunc {
 		return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			raw, err := flags.ToRawKubeConfigLoader().RawConfig()
+			raw, err := getter.ToRawKubeConfigLoader().RawConfig()
 			if err != nil {
 				cobra.CompDebugln("kubeconfig: "+err.Error(), false)
 				return nil, cobra.ShellCompDirectiveNoFileComp
@@ -240,7 +233,7 @@ func registerCompletions(root *cobra.Command, flags *genericclioptions.ConfigFla
 		// Only fails when the flag is unknown (checked) or already registered.
 		_ = root.RegisterFlagCompletionFunc(name, f)
 	}
-	register("namespace", completeNamespaces(flags))
+	register("namespace", completeNamespaces(getter))
 	register("context", kubeconfigNames(func(v kubeconfigView) []string { return v.contexts }))
 	register("cluster", kubeconfigNames(func(v kubeconfigView) []string { return v.clusters }))
 	register("user", kubeconfigNames(func(v kubeconfigView) []string { return v.users }))
@@ -253,13 +246,13 @@ type kubeconfigView struct{ contexts, clusters, users []string }
 // TargetOptions (it has --selector) takes POD and TYPE/NAME arguments; -c
 // names containers of those pods, --role takes roles, --color its three
 // values. A command's own registration wins (cobra refuses a second one).
-func registerTargetCompletions(cmd *cobra.Command, flags *genericclioptions.ConfigFlags) {
+func registerTargetCompletions(cmd *cobra.Command, getter genericclioptions.RESTClientGetter) {
 	has := func(name string) bool { return cmd.Flags().Lookup(name) != nil }
 	if has("selector") && cmd.ValidArgsFunction == nil && cmd.ValidArgs == nil {
-		cmd.ValidArgsFunction = completePods(flags)
+		cmd.ValidArgsFunction = completePods(getter)
 	}
 	for name, f := range map[string]cobra.CompletionFunc{
-		"container": completeContainers(flags),
+		"container": completeContainers(getter),
 		"role":      completeRoles(),
 		"color":     completeChoices("auto", "always", "never"),
 	} {
@@ -379,7 +372,7 @@ func (c *completer) names(cmd *cobra.Command, typ string) []string {
 }
 
 func (c *completer) namespace() (string, error) {
-	ns, _, err := c.flags.ToRawKubeConfigLoader().Namespace()
+	ns, _, err := c.getter.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return "", kubeconfigError(err)
 	}
@@ -419,21 +412,16 @@ func containerNames(pods []corev1.Pod) []string {
 	return out
 }
 
-// typeWords are the TYPE spellings offered by completion: every alias but
-// the plurals, so that "d" offers deploy/ and deployment/, not deployments/ too.
+// typeWords are the TYPE spellings offered by completion: the names and
+// short names of the kinds TYPE/NAME accepts, not the plurals, so that "d"
+// offers deploy/ and deployment/, not deployments/ too.
 func typeWords() []string {
-	aliases := kube.TypeAliases()
-	known := map[string]bool{}
-	for _, a := range aliases {
-		known[a] = true
-	}
 	var out []string
-	for _, a := range aliases {
-		if strings.HasSuffix(a, "s") && known[strings.TrimSuffix(a, "s")] {
-			continue
-		}
-		out = append(out, a)
+	for _, k := range workload.Filter(workload.Selectable) {
+		out = append(out, k.Name)
+		out = append(out, k.Short...)
 	}
+	sort.Strings(out)
 	return out
 }
 

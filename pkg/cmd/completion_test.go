@@ -3,7 +3,6 @@ package cmd
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -81,28 +80,6 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(obj)
-}
-
-func writeKubeconfig(t *testing.T, server, namespace string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "kubeconfig")
-	cfg := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: lab
-  cluster: {server: %q}
-users:
-- name: me
-  user: {token: t}
-contexts:
-- name: lab
-  context: {cluster: lab, user: me, namespace: %q}
-- name: other
-  context: {cluster: lab, user: me, namespace: other}
-current-context: lab
-`, server, namespace)
-	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	return path
 }
 
 // complete runs `kubectl-pods_pattern __complete ARGS...` as kubectl's
@@ -194,7 +171,7 @@ func TestCompleteContainers(t *testing.T) {
 	}
 	c := &completer{
 		// The namespace comes from the kubeconfig's context; the fake answers.
-		flags:     &genericclioptions.ConfigFlags{KubeConfig: ptr(writeKubeconfig(t, "https://127.0.0.1:1", "team"))},
+		getter:    &genericclioptions.ConfigFlags{KubeConfig: ptr(writeKubeconfig(t, "https://127.0.0.1:1", "team"))},
 		newClient: func() (kubernetes.Interface, error) { return fake.NewClientset(pod, other), nil },
 	}
 	cmd := &cobra.Command{Use: "logs"}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
 )
@@ -21,16 +21,22 @@ type DescribeOptions struct {
 	Output  string
 	Color   string
 
-	configFlags *genericclioptions.ConfigFlags
-	rules       classify.Rules
-	color       bool
-	now         func() time.Time
+	getter genericclioptions.RESTClientGetter
+	rules  classify.Rules
+	color  bool
+	now    func() time.Time
 	genericiooptions.IOStreams
 }
 
-// NewCmdDescribe builds `describe`.
-func NewCmdDescribe(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &DescribeOptions{configFlags: flags, IOStreams: streams, now: time.Now}
+// NewDescribeOptions returns the options with their defaults.
+func NewDescribeOptions(streams genericiooptions.IOStreams) *DescribeOptions {
+	return &DescribeOptions{IOStreams: streams, Color: "auto", now: time.Now}
+}
+
+// NewCmdDescribe builds `describe` on kubectl's flags.
+func NewCmdDescribe(getter genericclioptions.RESTClientGetter, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewDescribeOptions(streams)
+	o.getter = getter
 	cmd := &cobra.Command{
 		Use:   "describe (POD | TYPE/NAME | -l SELECTOR | -f FILE)",
 		Short: "Show every container of a pod with its kind, role, evidence, init order, state and findings",
@@ -52,28 +58,20 @@ A pod can state roles itself: annotation pods-pattern.io/roles: "name=role,name=
 
   # For scripts
   kubectl pods-pattern describe nx -o json`,
-		ValidArgsFunction: completePods(flags),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		ValidArgsFunction: completePods(getter),
+		RunE:              runE(o),
 	}
 	o.Targets.AddFlags(cmd, true)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
-	cmd.Flags().StringVar(&o.Color, "color", "auto", "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("json", "yaml"))
 	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
 
 // Complete fills the options from flags and the kubeconfig.
-func (o *DescribeOptions) Complete(args []string) error {
-	if err := o.Targets.Complete(o.configFlags, o.In, args); err != nil {
+func (o *DescribeOptions) Complete(_ *cobra.Command, args []string) error {
+	if err := o.Targets.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
 	var err error
@@ -93,15 +91,14 @@ func (o *DescribeOptions) Validate() error {
 }
 
 // Run fetches the pods and their events, builds the reports and prints them.
-func (o *DescribeOptions) Run(cmd *cobra.Command) error {
-	ctx := cmd.Context()
+func (o *DescribeOptions) Run(ctx context.Context) error {
 	targets, err := o.Targets.Pods(ctx)
 	if err != nil {
 		return err
 	}
 	events := map[string][]corev1.Event{}
 	if !o.Targets.FromFiles() {
-		cs, err := o.Targets.NewClient()
+		client, err := o.Targets.Client()
 		if err != nil {
 			return err
 		}
@@ -109,7 +106,7 @@ func (o *DescribeOptions) Run(cmd *cobra.Command) error {
 		for i, t := range targets {
 			pods[i] = *t.Pod
 		}
-		if events, err = (&kube.Client{CS: cs}).Events(ctx, pods); err != nil {
+		if events, err = client.Events(ctx, pods); err != nil {
 			// Events help but are not the pod: say so and go on.
 			fmt.Fprintf(o.ErrOut, "warning: events not shown: %v\n", err)
 		}

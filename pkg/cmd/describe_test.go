@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -31,21 +33,20 @@ func runDescribe(t *testing.T, cs *fake.Clientset, args []string, setup func(*De
 	flags := genericclioptions.NewConfigFlags(false)
 	ns := "default"
 	flags.Namespace = &ns
-	o := &DescribeOptions{configFlags: flags, IOStreams: streams, Color: "never", now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }}
+	o := NewDescribeOptions(streams)
+	o.getter, o.Color, o.now = flags, "never", func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
 	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }
 	o.Targets.RulesFile = ""
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	if setup != nil {
 		setup(o)
 	}
-	cmd := &cobra.Command{}
-	cmd.SetContext(context.Background())
-	err := o.Complete(args)
+	err := o.Complete(&cobra.Command{}, args)
 	if err == nil {
 		err = o.Validate()
 	}
 	if err == nil {
-		err = o.Run(cmd)
+		err = o.Run(context.Background())
 	}
 	return out.String(), errOut.String(), err
 }
@@ -75,9 +76,28 @@ func TestDescribeByNameFetchesPodAndEventsOnly(t *testing.T) {
 	assert.Equal(t, []string{"get pods", "list events"}, verbs, "describe asks for the pod and its events, nothing else")
 }
 
+// The pod and its events come through one clientset, built once.
+func TestDescribeBuildsOneClientPerRun(t *testing.T) {
+	cs := fake.NewClientset(seedPod(t, "task1-nx"))
+	built := 0
+	_, _, err := runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) {
+		o.Targets.NewClient = func() (kubernetes.Interface, error) { built++; return cs, nil }
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 1, built)
+	assert.Len(t, cs.Actions(), 2, "get pods, list events")
+}
+
 func TestDescribeNotFound(t *testing.T) {
 	_, _, err := runDescribe(t, fake.NewClientset(), []string{"nx"}, nil)
 	assert.EqualError(t, err, `pod "nx" not found in namespace "default"`)
+	assert.True(t, apierrors.IsNotFound(err), "the reworded error still wraps the API's")
+	cs := fake.NewClientset()
+	cs.PrependReactor("get", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, forbidden("pods")
+	})
+	_, _, err = runDescribe(t, cs, []string{"nx"}, nil)
+	assert.True(t, apierrors.IsForbidden(err), "%v", err)
 }
 
 func TestDescribeDeploymentAndSelector(t *testing.T) {
@@ -128,8 +148,10 @@ func TestDescribeValidation(t *testing.T) {
 	assert.ErrorContains(t, err, "-f cannot be combined")
 	_, _, err = runDescribe(t, cs, nil, func(o *DescribeOptions) { o.Targets.Filenames = []string{"/does/not/exist.yaml"} })
 	assert.ErrorContains(t, err, "cannot read manifest")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 	_, _, err = runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) { o.Targets.RulesFile = "/does/not/exist.yaml" })
 	assert.ErrorContains(t, err, "cannot read rules file")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
 
 func TestDescribeFromFilesNeedsNoCluster(t *testing.T) {

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,7 +30,7 @@ type InitOptions struct {
 	Absolute bool
 	Timeline bool
 
-	configFlags  *genericclioptions.ConfigFlags
+	getter       genericclioptions.RESTClientGetter
 	rules        classify.Rules
 	timelineMode printers.TimelineMode
 	printOpts    printers.InitOptions
@@ -39,9 +40,16 @@ type InitOptions struct {
 	genericiooptions.IOStreams
 }
 
-// NewCmdInit builds `init`.
-func NewCmdInit(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	return newCmdInit(&InitOptions{configFlags: flags, IOStreams: streams, now: time.Now, width: terminalWidth})
+// NewInitOptions returns the options with their defaults.
+func NewInitOptions(streams genericiooptions.IOStreams) *InitOptions {
+	return &InitOptions{IOStreams: streams, Color: "auto", now: time.Now, width: terminalWidth}
+}
+
+// NewCmdInit builds `init` on kubectl's flags.
+func NewCmdInit(getter genericclioptions.RESTClientGetter, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewInitOptions(streams)
+	o.getter = getter
+	return newCmdInit(o)
 }
 
 // newCmdInit builds the command around o, which tests fill with fakes.
@@ -72,20 +80,12 @@ happens, until the pod is Running, Succeeded or Failed.`,
 
   # A saved pod, with absolute times
   kubectl pods-pattern init -f pod.yaml --absolute`,
-		ValidArgsFunction: completePods(o.configFlags),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		ValidArgsFunction: completePods(o.getter),
+		RunE:              runE(o),
 	}
 	o.Targets.AddFlags(cmd, true)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
-	cmd.Flags().StringVar(&o.Color, "color", "auto", "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "Follow the pod and print each transition until it is Running, Succeeded or Failed")
 	cmd.Flags().BoolVar(&o.Absolute, "absolute", false, "Print absolute times (RFC 3339, UTC) instead of times since the pod started")
 	cmd.Flags().BoolVar(&o.Timeline, "timeline", false, "Draw a bar per step (default: when the terminal leaves room; --timeline=false never)")
@@ -96,7 +96,7 @@ happens, until the pod is Running, Succeeded or Failed.`,
 
 // Complete fills the options from flags, the kubeconfig and the terminal.
 func (o *InitOptions) Complete(cmd *cobra.Command, args []string) error {
-	if err := o.Targets.Complete(o.configFlags, o.In, args); err != nil {
+	if err := o.Targets.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
 	var err error
@@ -138,8 +138,7 @@ func (o *InitOptions) Validate() error {
 
 // Run fetches the pods, builds their timelines and prints them; with
 // --watch it then follows the pod.
-func (o *InitOptions) Run(cmd *cobra.Command) error {
-	ctx := cmd.Context()
+func (o *InitOptions) Run(ctx context.Context) error {
 	targets, err := o.Targets.Pods(ctx)
 	if err != nil {
 		return err
@@ -148,7 +147,7 @@ func (o *InitOptions) Run(cmd *cobra.Command) error {
 		if len(targets) != 1 {
 			return fmt.Errorf("--watch follows one pod but %s names %d: pick one by name", o.Targets.Args[0], len(targets))
 		}
-		return o.watch(cmd, targets[0].Pod)
+		return o.watch(ctx, targets[0].Pod)
 	}
 	now := o.now()
 	tls := make([]inittimeline.Timeline, 0, len(targets))
@@ -183,9 +182,8 @@ func (o *InitOptions) manyOfOneKind() bool {
 
 // watch prints the pod, then every transition, until the pod is Running,
 // Succeeded or Failed (then it prints the final table) or ctx ends.
-func (o *InitOptions) watch(cmd *cobra.Command, pod *corev1.Pod) error {
-	ctx := cmd.Context()
-	cs, err := o.Targets.NewClient()
+func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
+	client, err := o.Targets.Client()
 	if err != nil {
 		return err
 	}
@@ -222,7 +220,7 @@ func (o *InitOptions) watch(cmd *cobra.Command, pod *corev1.Pod) error {
 		prev = cur
 		return done, nil
 	}
-	err = (&kube.Client{CS: cs}).WatchPod(ctx, pod.Namespace, pod.Name, pod.ResourceVersion, onChange)
+	err = client.WatchPod(ctx, pod.Namespace, pod.Name, pod.ResourceVersion, onChange)
 	if errors.Is(err, kube.ErrPodDeleted) {
 		return fmt.Errorf("pod %q in namespace %q was deleted while watching", pod.Name, pod.Namespace)
 	}

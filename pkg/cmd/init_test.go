@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,20 +28,12 @@ import (
 // namespace "default" and returns stdout, stderr and the error.
 func runInit(t *testing.T, ctx context.Context, cs kubernetes.Interface, now time.Time, args ...string) (string, string, error) {
 	t.Helper()
-	kubeconfig := filepath.Join(t.TempDir(), "config")
-	require.NoError(t, os.WriteFile(kubeconfig, []byte(`apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: x, context: {cluster: c, user: u, namespace: default}}]
-current-context: x
-`), 0o600))
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	flags := genericclioptions.NewConfigFlags(false)
-	flags.KubeConfig = &kubeconfig
+	flags.KubeConfig = ptr(writeKubeconfig(t, "https://127.0.0.1:1", "default"))
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
-	o := &InitOptions{configFlags: flags, IOStreams: streams, now: func() time.Time { return now },
-		width: func(io.Writer) int { return 0 }}
+	o := NewInitOptions(streams)
+	o.getter, o.now, o.width = flags, func() time.Time { return now }, func(io.Writer) int { return 0 }
 	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }
 	cmd := newCmdInit(o)
 	cmd.SetArgs(args)

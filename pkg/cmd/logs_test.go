@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -86,14 +85,7 @@ func runLogs(t *testing.T, pods []*corev1.Pod, logs *fakeLogs, args ...string) (
 	cs.PrependReactor("get", "pods", logs.react)
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
 	flags := genericclioptions.NewConfigFlags(false)
-	kubeconfig := filepath.Join(t.TempDir(), "config")
-	require.NoError(t, os.WriteFile(kubeconfig, []byte(`apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-contexts: [{name: c, context: {cluster: c, namespace: default}}]
-current-context: c
-`), 0o600))
-	flags.KubeConfig = &kubeconfig
+	flags.KubeConfig = ptr(writeKubeconfig(t, "https://127.0.0.1:1", "default"))
 	o := NewLogsOptions(flags, streams)
 	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }
 	cmd := newCmdLogs(o)
@@ -363,9 +355,7 @@ func TestLogsFollowReconnectsAndAttachesNewPods(t *testing.T) {
 	flags := genericclioptions.NewConfigFlags(false)
 	ns := "default"
 	flags.Namespace = &ns
-	kubeconfig := filepath.Join(t.TempDir(), "config")
-	require.NoError(t, os.WriteFile(kubeconfig, []byte("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: \"https://127.0.0.1:1\"}}]\ncontexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n"), 0o600))
-	flags.KubeConfig = &kubeconfig
+	flags.KubeConfig = ptr(writeKubeconfig(t, "https://127.0.0.1:1", ns))
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	o := NewLogsOptions(flags, streams)
 	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }

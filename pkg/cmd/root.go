@@ -3,6 +3,7 @@
 package cmd
 
 import (
+	"context"
 	"flag"
 
 	"github.com/spf13/cobra"
@@ -46,4 +47,25 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 	)
 	registerCompletions(root, flags)
 	return root
+}
+
+// options is the contract of every command: NewXOptions(streams) gives the
+// defaults, flags fill the fields, then Complete, Validate and Run.
+type options interface {
+	Complete(cmd *cobra.Command, args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// runE runs a command's options the one way all commands run.
+func runE(o options) func(cmd *cobra.Command, args []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.Complete(cmd, args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(cmd.Context())
+	}
 }

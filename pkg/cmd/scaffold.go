@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -28,23 +29,24 @@ type ScaffoldOptions struct {
 	seed    string
 	kindSet bool
 	// flagsSet are the pattern flags given, for the checks of seed and --to.
-	flagsSet    []string
-	configFlags *genericclioptions.ConfigFlags
+	flagsSet []string
+	getter   genericclioptions.RESTClientGetter
 	genericiooptions.IOStreams
 }
 
 // NewScaffoldOptions returns options with the defaults.
-func NewScaffoldOptions(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *ScaffoldOptions {
-	return &ScaffoldOptions{configFlags: flags, IOStreams: streams, Output: "yaml", Kind: string(scaffold.KindPod)}
+func NewScaffoldOptions(streams genericiooptions.IOStreams) *ScaffoldOptions {
+	return &ScaffoldOptions{IOStreams: streams, Output: "yaml", Kind: string(scaffold.KindPod)}
 }
 
 // patternFlags are the flags that shape a pattern; seed examples take none.
 var patternFlags = []string{"kind", "image", "command", "args", "port", "helper-name", "helper-image", "helper-command",
 	"helper-args", "helper-port", "share", "labels", "legacy", "native", "upstream", "schedule", "to"}
 
-// NewCmdScaffold builds `scaffold`.
-func NewCmdScaffold(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewScaffoldOptions(flags, streams)
+// NewCmdScaffold builds `scaffold` on kubectl's flags (only -n is read).
+func NewCmdScaffold(getter genericclioptions.RESTClientGetter, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewScaffoldOptions(streams)
+	o.getter = getter
 	cmd := &cobra.Command{
 		Use:   "scaffold PATTERN NAME [flags] [-- COMMAND [ARG...]]",
 		Short: "Write manifests that follow the init, sidecar, native-sidecar, adapter or ambassador pattern correctly",
@@ -83,15 +85,7 @@ scaffold seed task1|task2|task3 writes the seed lab's pods exactly (--list-examp
   kubectl pods-pattern scaffold --list-examples
   kubectl pods-pattern scaffold seed task3 | kubectl apply -f -`,
 		ValidArgsFunction: completePatterns(),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:              runE(o),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Kind, "kind", o.Kind, "Workload to write: pod, deployment, statefulset, job or cronjob (with --to: only look at objects of this kind, any workload kind)")
@@ -127,11 +121,9 @@ func (o *ScaffoldOptions) Complete(cmd *cobra.Command, args []string) error {
 		}
 	}
 	o.kindSet = cmd.Flags().Changed("kind")
-	if o.configFlags != nil && o.configFlags.Namespace != nil {
-		// Only an explicit -n goes into the manifest; without it kubectl
-		// apply uses the current namespace, as for any manifest.
-		o.opts.Namespace = *o.configFlags.Namespace
-	}
+	// Only an explicit -n goes into the manifest; without it kubectl apply
+	// uses the current namespace, as for any manifest.
+	o.opts.Namespace = flagNamespace(o.getter)
 	if dash := cmd.ArgsLenAtDash(); dash >= 0 {
 		if len(o.opts.Command) > 0 {
 			return fmt.Errorf("give the main container's command either after -- or with --command, not both")
@@ -219,7 +211,7 @@ func (o *ScaffoldOptions) Validate() error {
 }
 
 // Run writes the manifests.
-func (o *ScaffoldOptions) Run() error {
+func (o *ScaffoldOptions) Run(context.Context) error {
 	switch {
 	case o.ListExamples:
 		return o.listExamples()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -33,9 +34,10 @@ type TargetOptions struct {
 	Args      []string
 	Namespace string
 
-	configFlags *genericclioptions.ConfigFlags
-	in          io.Reader
-	// NewClient may be replaced in tests (a fake clientset).
+	getter genericclioptions.RESTClientGetter
+	in     io.Reader
+	// NewClient builds the clientset; tests replace it with a fake one.
+	// After Complete it builds one clientset per run, however often called.
 	NewClient func() (kubernetes.Interface, error)
 }
 
@@ -57,18 +59,17 @@ func (o *TargetOptions) AddFlags(cmd *cobra.Command, withFiles bool) {
 }
 
 // Complete reads the namespace from the kubeconfig (unless only files are used).
-func (o *TargetOptions) Complete(flags *genericclioptions.ConfigFlags, in io.Reader, args []string) error {
-	o.configFlags, o.in, o.Args = flags, in, args
+func (o *TargetOptions) Complete(getter genericclioptions.RESTClientGetter, in io.Reader, args []string) error {
+	o.getter, o.in, o.Args = getter, in, args
 	if o.NewClient == nil {
 		o.NewClient = o.newClient
 	}
+	o.NewClient = sync.OnceValues(o.NewClient)
 	if len(o.Filenames) > 0 {
-		if flags.Namespace != nil {
-			o.Namespace = *flags.Namespace
-		}
+		o.Namespace = flagNamespace(getter)
 		return nil
 	}
-	ns, _, err := flags.ToRawKubeConfigLoader().Namespace()
+	ns, _, err := getter.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return kubeconfigError(err)
 	}
@@ -109,12 +110,12 @@ func (o *TargetOptions) Pods(ctx context.Context) ([]Target, error) {
 	if o.FromFiles() {
 		return o.filePods()
 	}
-	cs, err := o.NewClient()
+	client, err := o.Client()
 	if err != nil {
 		return nil, err
 	}
 	q := kube.Query{Namespace: o.Namespace, AllNamespaces: o.AllNamespaces, Names: o.Args, Selector: o.Selector}
-	pods, err := (&kube.Client{CS: cs}).Pods(ctx, q)
+	pods, err := client.Pods(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +154,15 @@ func (o *TargetOptions) Rules() (classify.Rules, error) {
 	return append(user, classify.BuiltinRules()...), nil
 }
 
+// Client is the run's API client: after Complete, one per run.
+func (o *TargetOptions) Client() (*kube.Client, error) {
+	cs, err := o.NewClient()
+	if err != nil {
+		return nil, err
+	}
+	return &kube.Client{CS: cs}, nil
+}
+
 func (o *TargetOptions) newClient() (kubernetes.Interface, error) {
 	cfg, err := o.restConfig()
 	if err != nil {
@@ -163,10 +173,14 @@ func (o *TargetOptions) newClient() (kubernetes.Interface, error) {
 
 // restConfig is the kubeconfig's REST config, with the same checks and
 // messages for every command.
-func (o *TargetOptions) restConfig() (*rest.Config, error) {
-	// Without any kubeconfig client-go falls back to localhost:8080; say what is missing instead.
-	if o.configFlags.APIServer == nil || *o.configFlags.APIServer == "" {
-		raw, err := o.configFlags.ToRawKubeConfigLoader().RawConfig()
+func (o *TargetOptions) restConfig() (*rest.Config, error) { return restConfig(o.getter) }
+
+// restConfig reads the REST config from kubectl's flags and kubeconfig.
+// Without any kubeconfig client-go falls back to localhost:8080; it says
+// what is missing instead.
+func restConfig(getter genericclioptions.RESTClientGetter) (*rest.Config, error) {
+	if !serverFlagSet(getter) {
+		raw, err := getter.ToRawKubeConfigLoader().RawConfig()
 		if err != nil {
 			return nil, kubeconfigError(err)
 		}
@@ -174,11 +188,45 @@ func (o *TargetOptions) restConfig() (*rest.Config, error) {
 			return nil, kubeconfigError(clientcmd.ErrEmptyConfig)
 		}
 	}
-	cfg, err := o.configFlags.ToRESTConfig()
+	cfg, err := getter.ToRESTConfig()
 	if err != nil {
 		return nil, kubeconfigError(err)
 	}
 	return cfg, nil
+}
+
+// newClientset is the clientset of the cluster kubectl's flags name.
+func newClientset(getter genericclioptions.RESTClientGetter) (kubernetes.Interface, error) {
+	cfg, err := restConfig(getter)
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(cfg)
+}
+
+// serverFlagSet: --server names a cluster even with no kubeconfig.
+func serverFlagSet(getter genericclioptions.RESTClientGetter) bool {
+	f, ok := getter.(*genericclioptions.ConfigFlags)
+	return ok && f.APIServer != nil && *f.APIServer != ""
+}
+
+// flagNamespace is -n as given, read without a kubeconfig: a manifest
+// needs no cluster, and only an explicit -n goes into one.
+func flagNamespace(getter genericclioptions.RESTClientGetter) string {
+	if f, ok := getter.(*genericclioptions.ConfigFlags); ok {
+		if f.Namespace != nil {
+			return *f.Namespace
+		}
+		return ""
+	}
+	if getter == nil {
+		return ""
+	}
+	ns, explicit, err := getter.ToRawKubeConfigLoader().Namespace()
+	if err != nil || !explicit {
+		return ""
+	}
+	return ns
 }
 
 func kubeconfigError(err error) error {

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -16,31 +17,34 @@ type VersionOptions struct {
 	genericiooptions.IOStreams
 }
 
+// NewVersionOptions returns the options with their defaults.
+func NewVersionOptions(streams genericiooptions.IOStreams) *VersionOptions {
+	return &VersionOptions{IOStreams: streams}
+}
+
 // NewCmdVersion builds `version`.
 func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &VersionOptions{IOStreams: streams}
+	o := NewVersionOptions(streams)
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the plugin's version, git commit and Go version",
 		Example: `  kubectl pods-pattern version
   kubectl pods-pattern version -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE: runE(o),
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml")
 	return cmd
 }
 
+// Complete has nothing to read: version takes no arguments (cobra checks).
+func (o *VersionOptions) Complete(*cobra.Command, []string) error { return nil }
+
 // Validate checks the flags.
 func (o *VersionOptions) Validate() error { return printers.ValidateOutput(o.Output) }
 
 // Run prints the version.
-func (o *VersionOptions) Run() error {
+func (o *VersionOptions) Run(context.Context) error {
 	info := version.Get()
 	if o.Output != "" {
 		return printers.PrintObject(o.Out, o.Output, info)

@@ -14,22 +14,23 @@ import (
 func explain(err error, kind, name, ns string) error {
 	switch {
 	case apierrors.IsNotFound(err) && name != "":
-		return fmt.Errorf("%s %q not found in namespace %q", kind, name, ns)
+		return &readableError{fmt.Sprintf("%s %q not found in namespace %q", kind, name, ns), err}
 	case apierrors.IsForbidden(err), apierrors.IsUnauthorized(err):
 		// The API server's message names the user, verb and resource.
-		return fmt.Errorf("%s", apiMessage(err))
+		return &readableError{apiMessage(err), err}
 	}
 	return Explain(err)
 }
 
 // Explain makes transport and API errors readable; others pass unchanged.
+// The result still wraps the original, for errors.Is/As and apierrors.IsNotFound.
 func Explain(err error) error {
 	if err == nil {
 		return nil
 	}
 	var status apierrors.APIStatus
 	if errors.As(err, &status) {
-		return fmt.Errorf("%s", apiMessage(err))
+		return &readableError{apiMessage(err), err}
 	}
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
@@ -38,10 +39,20 @@ func Explain(err error) error {
 		if errors.As(uerr.Err, &nerr) && nerr.Timeout() {
 			reason = "timed out"
 		}
-		return fmt.Errorf("cannot reach the Kubernetes API at %s: %s (check --context/--kubeconfig and that the cluster is up)", hostOf(uerr.URL), reason)
+		return &readableError{fmt.Sprintf("cannot reach the Kubernetes API at %s: %s (check --context/--kubeconfig and that the cluster is up)", hostOf(uerr.URL), reason), err}
 	}
 	return err
 }
+
+// readableError is an error reworded for people that still unwraps to the
+// error it rewords.
+type readableError struct {
+	msg string
+	err error
+}
+
+func (e *readableError) Error() string { return e.msg }
+func (e *readableError) Unwrap() error { return e.err }
 
 func apiMessage(err error) string {
 	msg := err.Error()

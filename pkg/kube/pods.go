@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/workload"
 )
 
 // Query is what the user asked for.
@@ -31,31 +33,8 @@ type Ref struct {
 	Name string
 }
 
-var typeAliases = map[string]string{
-	"po": "pod", "pod": "pod", "pods": "pod",
-	"deploy": "deployment", "deployment": "deployment", "deployments": "deployment",
-	"sts": "statefulset", "statefulset": "statefulset", "statefulsets": "statefulset",
-	"ds": "daemonset", "daemonset": "daemonset", "daemonsets": "daemonset",
-	"rs": "replicaset", "replicaset": "replicaset", "replicasets": "replicaset",
-	"rc": "replicationcontroller", "replicationcontroller": "replicationcontroller", "replicationcontrollers": "replicationcontroller",
-	"job": "job", "jobs": "job",
-	"cj": "cronjob", "cronjob": "cronjob", "cronjobs": "cronjob",
-	"svc": "service", "service": "service", "services": "service",
-}
-
-// Types lists the canonical TYPE names, for help and completion.
-func Types() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, t := range typeAliases {
-		if !seen[t] {
-			seen[t] = true
-			out = append(out, t)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+// Types lists the canonical TYPE names, sorted, for help and completion.
+func Types() []string { return workload.SortedNames(workload.Filter(workload.Selectable)) }
 
 // ParseRef reads "nx", "pod/nx" or "deploy/web" (also "deployment.apps/web").
 func ParseRef(arg string) (Ref, error) {
@@ -69,12 +48,12 @@ func ParseRef(arg string) (Ref, error) {
 	if name == "" || strings.Contains(name, "/") {
 		return Ref{}, fmt.Errorf("%q is not TYPE/NAME", arg)
 	}
-	typ, _, _ = strings.Cut(strings.ToLower(typ), ".")
-	canonical, ok := typeAliases[typ]
+	kind, ok := CanonicalType(typ)
 	if !ok {
+		typ, _, _ = strings.Cut(strings.ToLower(typ), ".")
 		return Ref{}, fmt.Errorf("unknown resource type %q in %q: use one of %s", typ, arg, strings.Join(Types(), ", "))
 	}
-	return Ref{Type: canonical, Name: name}, nil
+	return Ref{Type: kind, Name: name}, nil
 }
 
 // Client resolves queries with one clientset.
@@ -132,109 +111,29 @@ func (c *Client) Pods(ctx context.Context, q Query) ([]corev1.Pod, error) {
 }
 
 func (c *Client) resolve(ctx context.Context, ns string, ref Ref) ([]corev1.Pod, error) {
-	if ref.Type == "pod" {
+	kind, ok := workload.Lookup(ref.Type)
+	if !ok || !workload.Selectable(kind) {
+		return nil, fmt.Errorf("unknown resource type %q", ref.Type)
+	}
+	if kind.Pods == workload.Itself {
 		p, err := c.CS.CoreV1().Pods(ns).Get(ctx, ref.Name, metav1.GetOptions{})
 		if err != nil {
 			return nil, explain(err, "pod", ref.Name, ns)
 		}
 		return []corev1.Pod{*p}, nil
 	}
-	selector, err := c.selectorOf(ctx, ns, ref)
+	selector, err := c.workloadSelector(ctx, ns, kind, ref.Name)
 	if err != nil {
-		return nil, explain(err, ref.Type, ref.Name, ns)
+		return nil, explain(err, kind.Name, ref.Name, ns)
 	}
 	pods, err := c.list(ctx, ns, selector)
 	if err != nil {
 		return nil, err
 	}
 	if len(pods) == 0 {
-		return nil, noPodsError(ns, ref.Type+"/"+ref.Name)
+		return nil, noPodsError(ns, kind.Name+"/"+ref.Name)
 	}
 	return pods, nil
-}
-
-// selectorOf reads the label selector a workload uses for its pods.
-func (c *Client) selectorOf(ctx context.Context, ns string, ref Ref) (string, error) {
-	get := metav1.GetOptions{}
-	var sel *metav1.LabelSelector
-	switch ref.Type {
-	case "deployment":
-		o, err := c.CS.AppsV1().Deployments(ns).Get(ctx, ref.Name, get)
-		if err != nil {
-			return "", err
-		}
-		sel = o.Spec.Selector
-	case "statefulset":
-		o, err := c.CS.AppsV1().StatefulSets(ns).Get(ctx, ref.Name, get)
-		if err != nil {
-			return "", err
-		}
-		sel = o.Spec.Selector
-	case "daemonset":
-		o, err := c.CS.AppsV1().DaemonSets(ns).Get(ctx, ref.Name, get)
-		if err != nil {
-			return "", err
-		}
-		sel = o.Spec.Selector
-	case "replicaset":
-		o, err := c.CS.AppsV1().ReplicaSets(ns).Get(ctx, ref.Name, get)
-		if err != nil {
-			return "", err
-		}
-		sel = o.Spec.Selector
-	case "job":
-		o, err := c.CS.BatchV1().Jobs(ns).Get(ctx, ref.Name, get)
-		if err != nil {
-			return "", err
-		}
-		sel = o.Spec.Selector
-	case "cronjob":
-		if _, err := c.CS.BatchV1().CronJobs(ns).Get(ctx, ref.Name, get); err != nil {
-			return "", err
-		}
-		// Jobs of a CronJob carry no common label but their names; pods carry job-name.
-		jobs, err := c.CS.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return "", err
-		}
-		var names []string
-		for _, j := range jobs.Items {
-			for _, o := range j.OwnerReferences {
-				if o.Kind == "CronJob" && o.Name == ref.Name {
-					names = append(names, j.Name)
-				}
-			}
-		}
-		if len(names) == 0 {
-			return "", fmt.Errorf("cronjob %q has no jobs yet", ref.Name)
-		}
-		return "job-name in (" + strings.Join(names, ",") + ")", nil
-	case "replicationcontroller":
-		o, err := c.CS.CoreV1().ReplicationControllers(ns).Get(ctx, ref.Name, get)
-		if err != nil {
-			return "", err
-		}
-		return labels.SelectorFromSet(o.Spec.Selector).String(), nil
-	case "service":
-		o, err := c.CS.CoreV1().Services(ns).Get(ctx, ref.Name, get)
-		if err != nil {
-			return "", err
-		}
-		if len(o.Spec.Selector) == 0 {
-			return "", fmt.Errorf("service %q has no selector", ref.Name)
-		}
-		return labels.SelectorFromSet(o.Spec.Selector).String(), nil
-	default:
-		return "", fmt.Errorf("unknown resource type %q", ref.Type)
-	}
-	s, err := metav1.LabelSelectorAsSelector(sel)
-	if err != nil {
-		return "", fmt.Errorf("%s %q has an invalid selector: %w", ref.Type, ref.Name, err)
-	}
-	if s.Empty() {
-		return "", fmt.Errorf("%s %q has an empty selector", ref.Type, ref.Name)
-	}
-	return s.String(), nil
 }
 
 func (c *Client) list(ctx context.Context, ns, selector string) ([]corev1.Pod, error) {

@@ -41,12 +41,15 @@ func TestExplainUnreachable(t *testing.T) {
 	err := Explain(&url.Error{Op: "Get", URL: "https://127.0.0.1:1/api/v1/namespaces/default/pods/nx", Err: errors.New("connect: connection refused")})
 	assert.EqualError(t, err, "cannot reach the Kubernetes API at https://127.0.0.1:1: connect: connection refused (check --context/--kubeconfig and that the cluster is up)")
 	assert.Nil(t, Explain(nil))
+	var uerr *url.Error
+	assert.ErrorAs(t, err, &uerr, "the reworded error wraps the transport's")
 }
 
-// Every TYPE that ParseRef accepts can be completed by name.
-func TestNamesKnowsEveryType(t *testing.T) {
+// Every TYPE that ParseRef accepts can be fetched and listed by name.
+func TestEveryTypeHasAClient(t *testing.T) {
 	for _, typ := range Types() {
-		_, ok := nameLists[typ]
-		assert.True(t, ok, "Names cannot list %s", typ)
+		_, ok := clients[typ]
+		assert.True(t, ok, "no client for %s", typ)
 	}
+	assert.Len(t, clients, len(Types()), "a client for a type ParseRef does not accept")
 }

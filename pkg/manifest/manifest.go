@@ -13,14 +13,16 @@ import (
 	"strconv"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/workload"
 )
 
 // Pod is a pod found in a manifest, with where it came from.
@@ -30,7 +32,16 @@ type Pod struct {
 }
 
 // errNoPods marks an object that is valid but holds no pod.
-var errNoPods = errors.New("holds no pods: only Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate and List are read")
+var errNoPods = errors.New("holds no pods: only " + readKinds() + " and List are read")
+
+// readKinds names the kinds with a pod template, for errNoPods.
+func readKinds() string {
+	var names []string
+	for _, k := range workload.Filter(workload.Kind.HasTemplate) {
+		names = append(names, k.APIKind)
+	}
+	return strings.Join(names, ", ")
+}
 
 var decoder = serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer()
 
@@ -64,7 +75,7 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %s", name, doc, absoluteLines(err.Error(), start))
+			return nil, &positionError{fmt.Sprintf("%s: document %d: %s", name, doc, absoluteLines(err.Error(), start)), err}
 		}
 		out = append(out, pods...)
 	}
@@ -109,26 +120,18 @@ func decodeDocument(data []byte) ([]Pod, error) {
 		}
 		return out, nil
 	}
-	obj, _, err := decoder.Decode(doc, nil, nil)
+	obj, gvk, err := decoder.Decode(doc, nil, nil)
 	if err != nil {
 		if runtime.IsNotRegisteredError(err) {
 			return nil, fmt.Errorf("%s %q %w", meta.Kind, meta.APIVersion, errNoPods)
 		}
 		return nil, err
 	}
-	return podsOf(obj)
+	return podsOf(obj, gvk)
 }
 
 // podsOf returns the pod, or a pod built from a workload's template.
-func podsOf(obj runtime.Object) ([]Pod, error) {
-	tmpl := func(kind string, m metav1.ObjectMeta, t corev1.PodTemplateSpec) []Pod {
-		p := &corev1.Pod{ObjectMeta: t.ObjectMeta, Spec: t.Spec}
-		p.Name, p.Namespace = m.Name, m.Namespace
-		if p.Annotations == nil {
-			p.Annotations = map[string]string{}
-		}
-		return []Pod{{Pod: p, Source: kind + "/" + m.Name + " template"}}
-	}
+func podsOf(obj runtime.Object, gvk *schema.GroupVersionKind) ([]Pod, error) {
 	switch o := obj.(type) {
 	case *corev1.Pod:
 		return []Pod{{Pod: o}}, nil
@@ -138,28 +141,39 @@ func podsOf(obj runtime.Object) ([]Pod, error) {
 			out[i] = Pod{Pod: &o.Items[i]}
 		}
 		return out, nil
-	case *appsv1.Deployment:
-		return tmpl("deployment", o.ObjectMeta, o.Spec.Template), nil
-	case *appsv1.StatefulSet:
-		return tmpl("statefulset", o.ObjectMeta, o.Spec.Template), nil
-	case *appsv1.DaemonSet:
-		return tmpl("daemonset", o.ObjectMeta, o.Spec.Template), nil
-	case *appsv1.ReplicaSet:
-		return tmpl("replicaset", o.ObjectMeta, o.Spec.Template), nil
-	case *batchv1.Job:
-		return tmpl("job", o.ObjectMeta, o.Spec.Template), nil
-	case *batchv1.CronJob:
-		return tmpl("cronjob", o.ObjectMeta, o.Spec.JobTemplate.Spec.Template), nil
-	case *corev1.ReplicationController:
-		if o.Spec.Template == nil {
-			return nil, fmt.Errorf("replicationcontroller %q has no template", o.Name)
-		}
-		return tmpl("replicationcontroller", o.ObjectMeta, *o.Spec.Template), nil
-	case *corev1.PodTemplate:
-		return tmpl("podtemplate", o.ObjectMeta, o.Template), nil
 	}
-	return nil, fmt.Errorf("%s %w", obj.GetObjectKind().GroupVersionKind().Kind, errNoPods)
+	kind, ok := workload.ForAPI(gvk.Group, gvk.Kind)
+	if !ok || !kind.HasTemplate() {
+		return nil, fmt.Errorf("%s %w", gvk.Kind, errNoPods)
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, found, err := kind.PodTemplate(obj)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", kind.Name, m.GetName(), err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%s %q has no template", kind.Name, m.GetName())
+	}
+	p := &corev1.Pod{ObjectMeta: tmpl.ObjectMeta, Spec: tmpl.Spec}
+	p.Name, p.Namespace = m.GetName(), m.GetNamespace()
+	if p.Annotations == nil {
+		p.Annotations = map[string]string{}
+	}
+	return []Pod{{Pod: p, Source: kind.Name + "/" + m.GetName() + " template"}}, nil
 }
+
+// positionError is a decoding error with its lines counted in the whole
+// file; it unwraps to the decoder's error.
+type positionError struct {
+	msg string
+	err error
+}
+
+func (e *positionError) Error() string { return e.msg }
+func (e *positionError) Unwrap() error { return e.err }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 

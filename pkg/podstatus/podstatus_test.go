@@ -5,11 +5,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"github.com/stretchr/testify/require"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus/statuscases"
 )
 
 func TestFixtures(t *testing.T) {
@@ -20,61 +20,34 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-var always = corev1.ContainerRestartPolicyAlways
-
-func TestStatuses(t *testing.T) {
-	started, notStarted := true, false
-	term := func(code int32, reason string) corev1.ContainerState {
-		return corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason}}
-	}
-	wait := func(reason string) corev1.ContainerState {
-		return corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}
-	}
-	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
-	spec := corev1.PodSpec{
-		InitContainers: []corev1.Container{{Name: "a"}, {Name: "side", RestartPolicy: &always}, {Name: "b"}},
-		Containers:     []corev1.Container{{Name: "app"}},
-	}
-	cases := []struct {
-		name   string
-		inits  []corev1.ContainerStatus
-		ctrs   []corev1.ContainerStatus
-		status string
-		ready  string
-	}{
-		{"first init running", []corev1.ContainerStatus{{Name: "a", State: running}, {Name: "side", State: wait("PodInitializing")}, {Name: "b", State: wait("PodInitializing")}},
-			[]corev1.ContainerStatus{{Name: "app", State: wait("PodInitializing")}}, "Init:0/3", "0/2"},
-		{"sidecar started counts as done", []corev1.ContainerStatus{{Name: "a", State: term(0, "Completed")}, {Name: "side", State: running, Started: &started, Ready: true}, {Name: "b", State: running}},
-			[]corev1.ContainerStatus{{Name: "app", State: wait("PodInitializing")}}, "Init:2/3", "1/2"},
-		{"sidecar not started", []corev1.ContainerStatus{{Name: "a", State: term(0, "Completed")}, {Name: "side", State: running, Started: &notStarted}, {Name: "b", State: wait("PodInitializing")}},
-			[]corev1.ContainerStatus{{Name: "app", State: wait("PodInitializing")}}, "Init:1/3", "0/2"},
-		{"init crashloop", []corev1.ContainerStatus{{Name: "a", State: wait("CrashLoopBackOff"), RestartCount: 4}},
-			nil, "Init:CrashLoopBackOff", "0/2"},
-		{"init error without reason", []corev1.ContainerStatus{{Name: "a", State: term(3, "")}}, nil, "Init:ExitCode:3", "0/2"},
-		{"init signal", []corev1.ContainerStatus{{Name: "a", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Signal: 9}}}}, nil, "Init:Signal:9", "0/2"},
-		{"image pull", []corev1.ContainerStatus{{Name: "a", State: term(0, "Completed")}, {Name: "side", State: running, Started: &started, Ready: true}, {Name: "b", State: term(0, "Completed")}},
-			[]corev1.ContainerStatus{{Name: "app", State: wait("ImagePullBackOff")}}, "ImagePullBackOff", "1/2"},
-	}
+// One case per branch of kubectl 1.37's printPod; test/e2e asks kubectl
+// itself about the same pods.
+func TestPrintPodBranches(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	cases := statuscases.Cases(now)
+	names := map[string]bool{}
 	for _, c := range cases {
-		p := &corev1.Pod{Spec: spec, Status: corev1.PodStatus{Phase: corev1.PodPending, InitContainerStatuses: c.inits, ContainerStatuses: c.ctrs}}
-		s := podstatus.Summarize(p)
-		assert.Equal(t, c.status, s.Status, c.name)
-		assert.Equal(t, c.ready, s.Ready(), c.name)
+		require.False(t, names[c.Pod.Name], "pod name %q used twice", c.Pod.Name)
+		names[c.Pod.Name] = true
+		t.Run(c.Pod.Name, func(t *testing.T) {
+			s := podstatus.Summarize(c.Pod)
+			assert.Equal(t, c.Status, s.Status, "STATUS, branch: %s", c.Branch)
+			assert.Equal(t, c.Ready, s.Ready(), "READY, branch: %s", c.Branch)
+			assert.Equal(t, c.Restarts, s.RestartsString(now), "RESTARTS, branch: %s", c.Branch)
+		})
 	}
 }
 
-func TestTerminatingAndRestarts(t *testing.T) {
+func TestRestartsStringAges(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	p := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{DeletionTimestamp: &metav1.Time{Time: now}},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{
-			Name: "app", Ready: true, RestartCount: 2,
-			State:                corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
-			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, FinishedAt: metav1.Time{Time: now.Add(-5 * time.Minute)}}},
-		}}},
+	for ago, want := range map[time.Duration]string{
+		90 * time.Second:             "4 (90s ago)",
+		5*time.Hour + 30*time.Minute: "4 (5h30m ago)",
+		3*24*time.Hour + 2*time.Hour: "4 (3d2h ago)",
+		400 * 24 * time.Hour:         "4 (400d ago)",
+	} {
+		s := podstatus.Summary{Restarts: 4, LastRestartAt: now.Add(-ago)}
+		assert.Equal(t, want, s.RestartsString(now), ago.String())
 	}
-	s := podstatus.Summarize(p)
-	assert.Equal(t, "Terminating", s.Status)
-	assert.Equal(t, "2 (5m ago)", s.RestartsString(now))
+	assert.Equal(t, "0", podstatus.Summary{}.RestartsString(now))
 }

@@ -9,9 +9,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// OutputFormats are the values of -o for structured output.
-var OutputFormats = []string{"json", "yaml"}
-
 // ValidateOutput checks an -o value; "" means the human view.
 func ValidateOutput(format string) error {
 	switch format {

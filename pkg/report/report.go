@@ -32,6 +32,10 @@ type Pod struct {
 	Volumes    []Volume    `json:"volumes"`
 	Findings   []Finding   `json:"findings"`
 	Events     []Event     `json:"events"`
+
+	// LastRestartAt is when the newest restart counted in Restarts ended: with
+	// it, RESTARTS reads "3 (5m ago)" as in kubectl.
+	LastRestartAt *time.Time `json:"lastRestartAt,omitempty"`
 }
 
 // Container is one container of the pod.
@@ -130,6 +134,9 @@ func Build(pod *corev1.Pod, events []corev1.Event, rules classify.Rules) Pod {
 	}
 	if r.HasStatus {
 		r.Status, r.Ready, r.Restarts = sum.Status, sum.Ready(), sum.Restarts
+		if !sum.LastRestartAt.IsZero() {
+			r.LastRestartAt = timePtr(sum.LastRestartAt)
+		}
 		if pod.Status.StartTime != nil {
 			r.StartedAt = timePtr(pod.Status.StartTime.Time)
 		}

@@ -274,27 +274,30 @@ func uniqueVolumes(vols []corev1.Volume) error {
 
 // wrap puts a pod template into the workload kind asked for. Notes are moved
 // from the template to where the template sits in the object.
-func wrap(o *Options, meta metav1.ObjectMeta, tmpl corev1.PodTemplateSpec, notes []Note) []Object {
-	prefix := func(p ...string) []Note {
-		out := make([]Note, len(notes))
-		for i, n := range notes {
-			out[i] = Note{Path: append(append([]string{}, p...), n.Path...), Text: n.Text}
-		}
-		return out
+func wrap(o *Options, objMeta metav1.ObjectMeta, tmpl corev1.PodTemplateSpec, notes []Note) []Object {
+	kind := o.Kind.workload()
+	if kind.Finishes {
+		notes = append(notes[:len(notes):len(notes)], jobRestartNote)
 	}
+	// The notes move to where the kind keeps its pod template.
+	moved := make([]Note, len(notes))
+	for i, n := range notes {
+		moved[i] = Note{Path: append(append([]string{}, kind.TemplatePath()...), n.Path...), Text: n.Text}
+	}
+	meta := metav1.TypeMeta{APIVersion: kind.APIVersion(), Kind: kind.APIKind}
 	one := int32(1)
 	switch o.Kind {
 	case KindDeployment:
 		return []Object{{Object: &appsv1.Deployment{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-			ObjectMeta: meta,
+			TypeMeta:   meta,
+			ObjectMeta: objMeta,
 			Spec: appsv1.DeploymentSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: tmpl.Labels},
 				Template: tmpl},
-		}, Notes: prefix("spec", "template")}}
+		}, Notes: moved}}
 	case KindStatefulSet:
 		svc := &corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-			ObjectMeta: meta,
+			ObjectMeta: objMeta,
 			Spec:       corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Selector: tmpl.Labels},
 		}
 		for _, p := range tmpl.Spec.Containers[0].Ports {
@@ -304,37 +307,34 @@ func wrap(o *Options, meta metav1.ObjectMeta, tmpl corev1.PodTemplateSpec, notes
 			{Object: svc, Notes: []Note{{Path: []string{"spec", "clusterIP"},
 				Text: "headless Service named in the StatefulSet's serviceName: gives each pod a stable DNS name"}}},
 			{Object: &appsv1.StatefulSet{
-				TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
-				ObjectMeta: meta,
-				Spec: appsv1.StatefulSetSpec{ServiceName: meta.Name, Replicas: &one,
+				TypeMeta:   meta,
+				ObjectMeta: objMeta,
+				Spec: appsv1.StatefulSetSpec{ServiceName: objMeta.Name, Replicas: &one,
 					Selector: &metav1.LabelSelector{MatchLabels: tmpl.Labels}, Template: tmpl},
-			}, Notes: prefix("spec", "template")},
+			}, Notes: moved},
 		}
 	case KindJob:
-		notes = append(notes, jobRestartNote)
 		return []Object{{Object: &batchv1.Job{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-			ObjectMeta: meta,
+			TypeMeta:   meta,
+			ObjectMeta: objMeta,
 			Spec:       batchv1.JobSpec{Template: tmpl},
-		}, Notes: prefix("spec", "template")}}
+		}, Notes: moved}}
 	case KindCronJob:
-		notes = append(notes, jobRestartNote)
 		schedule := o.Schedule
 		if schedule == "" {
 			schedule = DefaultSchedule
 		}
-		out := prefix("spec", "jobTemplate", "spec", "template")
-		out = append(out, Note{Path: []string{"spec", "concurrencyPolicy"}, Text: "a new run waits until the last one has finished"})
+		out := append(moved, Note{Path: []string{"spec", "concurrencyPolicy"}, Text: "a new run waits until the last one has finished"})
 		return []Object{{Object: &batchv1.CronJob{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
-			ObjectMeta: meta,
+			TypeMeta:   meta,
+			ObjectMeta: objMeta,
 			Spec: batchv1.CronJobSpec{Schedule: schedule, ConcurrencyPolicy: batchv1.ForbidConcurrent,
 				JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: tmpl}}},
 		}, Notes: out}}
 	}
 	pod := &corev1.Pod{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
-		ObjectMeta: meta,
+		TypeMeta:   meta,
+		ObjectMeta: objMeta,
 		Spec:       tmpl.Spec,
 	}
 	pod.Annotations = tmpl.Annotations

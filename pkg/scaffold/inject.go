@@ -12,20 +12,8 @@ import (
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/manifest"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/workload"
 )
-
-// podSpecPaths say where the pod spec sits in each workload kind.
-var podSpecPaths = map[string][]string{
-	"Pod":                   {"spec"},
-	"Deployment":            {"spec", "template", "spec"},
-	"StatefulSet":           {"spec", "template", "spec"},
-	"DaemonSet":             {"spec", "template", "spec"},
-	"ReplicaSet":            {"spec", "template", "spec"},
-	"ReplicationController": {"spec", "template", "spec"},
-	"Job":                   {"spec", "template", "spec"},
-	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
-	"PodTemplate":           {"template", "spec"},
-}
 
 // nginxImage tells whether the app is nginx, whose stub_status the default
 // adapter scrapes.
@@ -55,69 +43,129 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 	if err := o.ValidateInject(); err != nil {
 		return InjectResult{}, err
 	}
-	kindSet = kindSet && o.Kind != ""
-	wantKind := ""
-	if kindSet {
-		wantKind, _ = targetKind(string(o.Kind))
+	var want *workload.Kind
+	if kindSet && o.Kind != "" {
+		k, _ := injectKind(string(o.Kind))
+		want = &k
 	}
 	docs, err := splitDocuments(src)
 	if err != nil {
 		return InjectResult{}, fmt.Errorf("%s: %w", source, err)
 	}
-	var found []string
-	target := -1
-	var targetKind string
-	for i, d := range docs {
-		if d.node == nil {
-			continue
-		}
-		kind := scalar(mapPath(d.node, "kind"))
-		name := scalar(mapPath(d.node, "metadata", "name"))
-		if podSpecPaths[kind] == nil {
-			continue
-		}
-		found = append(found, strings.ToLower(kind)+"/"+name)
-		if name != o.Name || kindSet && kind != wantKind {
-			continue
-		}
-		if target >= 0 {
-			return InjectResult{}, fmt.Errorf("%s: more than one workload is named %q: choose one with --kind", source, o.Name)
-		}
-		target, targetKind = i, kind
+	t, err := findTarget(docs, o.Name, want)
+	if err != nil {
+		return InjectResult{}, fmt.Errorf("%s: %w", source, err)
 	}
-	if target < 0 {
-		if len(found) == 0 {
-			return InjectResult{}, fmt.Errorf("%s: no Pod or workload found to add the helper to", source)
-		}
-		what := "workload"
-		if kindSet {
-			what = strings.ToLower(wantKind)
-		}
-		return InjectResult{}, fmt.Errorf("%s: no %s named %q; it holds %s", source, what, o.Name, strings.Join(found, ", "))
+	t.source, t.doc = source, src[t.start:t.end]
+	if err := t.readPod(); err != nil {
+		return InjectResult{}, err
 	}
-	d := docs[target]
-	pods, err := manifest.Decode(bytes.NewReader(src[d.start:d.end]), source)
+	add, warnings, err := t.plan(o)
 	if err != nil {
 		return InjectResult{}, err
 	}
-	pod := pods[0].Pod
-	cls := classify.Classify(pod, classify.BuiltinRules())
-	mainName := cls.Main
-	if mainName == "" {
-		return InjectResult{}, fmt.Errorf("%s: %s/%s has no container to pair the helper with", source, strings.ToLower(targetKind), o.Name)
+	edited, rewritten, err := editDocument(t.doc, t.node, t.kind.SpecPath, t.main.Name, add, explain)
+	if err != nil {
+		return InjectResult{}, fmt.Errorf("%s: %w", source, err)
 	}
-	var mainC *corev1.Container
-	for i := range pod.Spec.Containers {
-		if pod.Spec.Containers[i].Name == mainName {
-			mainC = &pod.Spec.Containers[i]
+	if rewritten {
+		warnings = append(warnings, fmt.Sprintf("%s is written in flow style (JSON or [...]/{...}), so its document was re-written in block style instead of edited in place", t.ref()))
+	}
+	var out bytes.Buffer
+	out.Write(src[:t.start])
+	out.Write(edited)
+	out.Write(src[t.end:])
+	if err := t.appendConfigMaps(&out, add, o, explain); err != nil {
+		return InjectResult{}, err
+	}
+	return InjectResult{Manifest: out.Bytes(), Target: t.ref(), Warnings: warnings}, nil
+}
+
+// injectTarget is the document Inject edits and what it learnt about it.
+type injectTarget struct {
+	document
+	source string // the file, for errors
+	kind   workload.Kind
+	name   string
+	doc    []byte
+	pod    *corev1.Pod
+	main   *corev1.Container
+}
+
+func (t *injectTarget) ref() string { return t.kind.Name + "/" + t.name }
+
+// findTarget picks the one document of a workload kind named name (and of
+// kind want, when given).
+func findTarget(docs []document, name string, want *workload.Kind) (*injectTarget, error) {
+	var found []string
+	var target *injectTarget
+	for _, d := range docs {
+		if d.node == nil {
+			continue
+		}
+		kind, ok := workload.ForAPI(apiGroup(scalar(mapPath(d.node, "apiVersion"))), scalar(mapPath(d.node, "kind")))
+		if !ok || !kind.HasTemplate() {
+			continue
+		}
+		docName := scalar(mapPath(d.node, "metadata", "name"))
+		found = append(found, kind.Name+"/"+docName)
+		if docName != name || want != nil && kind.Name != want.Name {
+			continue
+		}
+		if target != nil {
+			return nil, fmt.Errorf("more than one workload is named %q: choose one with --kind", name)
+		}
+		target = &injectTarget{document: d, kind: kind, name: name}
+	}
+	if target != nil {
+		return target, nil
+	}
+	if len(found) == 0 {
+		return nil, fmt.Errorf("no Pod or workload found to add the helper to")
+	}
+	what := "workload"
+	if want != nil {
+		what = want.Name
+	}
+	return nil, fmt.Errorf("no %s named %q; it holds %s", what, name, strings.Join(found, ", "))
+}
+
+// apiGroup is the group of an apiVersion: "apps/v1" -> "apps", "v1" -> "".
+func apiGroup(apiVersion string) string {
+	group, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		return ""
+	}
+	return group
+}
+
+// readPod decodes the target's pod and finds the main container the helper
+// is paired with.
+func (t *injectTarget) readPod() error {
+	pods, err := manifest.Decode(bytes.NewReader(t.doc), t.source)
+	if err != nil {
+		return err
+	}
+	t.pod = pods[0].Pod
+	mainName := classify.Classify(t.pod, classify.BuiltinRules()).Main
+	if mainName == "" {
+		return fmt.Errorf("%s: %s has no container to pair the helper with", t.source, t.ref())
+	}
+	for i := range t.pod.Spec.Containers {
+		if t.pod.Spec.Containers[i].Name == mainName {
+			t.main = &t.pod.Spec.Containers[i]
 		}
 	}
-	if mainC == nil {
-		return InjectResult{}, fmt.Errorf("%s: the main container %q of %s/%s is not a regular container", source, mainName, strings.ToLower(targetKind), o.Name)
+	if t.main == nil {
+		return fmt.Errorf("%s: the main container %q of %s is not a regular container", t.source, mainName, t.ref())
 	}
+	return nil
+}
 
-	batch := targetKind == "Job" || targetKind == "CronJob" ||
-		pod.Spec.RestartPolicy == corev1.RestartPolicyNever || pod.Spec.RestartPolicy == corev1.RestartPolicyOnFailure
+// plan builds the addition for the target's pod and the warnings about it.
+func (t *injectTarget) plan(o Options) (*addition, []string, error) {
+	rp := t.pod.Spec.RestartPolicy
+	batch := t.kind.Finishes || rp == corev1.RestartPolicyNever || rp == corev1.RestartPolicyOnFailure
 	po := o
 	po.Kind = KindPod
 	if batch {
@@ -125,70 +173,64 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 	}
 	p, err := presetFor(&po)
 	if err != nil {
-		return InjectResult{}, err
+		return nil, nil, err
 	}
-	add, err := newAddition(&po, p, mainName, batch)
+	add, err := newAddition(&po, p, t.main.Name, batch)
 	if err != nil {
-		return InjectResult{}, err
+		return nil, nil, err
 	}
-	// The adapter's stub_status config only fits an nginx app.
 	var warnings []string
+	// The adapter's stub_status config only fits an nginx app.
 	if o.Pattern == PatternAdapter && o.HelperImage == "" {
-		if nginxImage.MatchString(mainC.Image) {
+		if nginxImage.MatchString(t.main.Image) {
 			add.mainMounts = append(add.mainMounts, p.main.mounts...)
 			add.volumes = append(add.volumes, p.main.volumes...)
 			add.configMaps = append(p.main.configMaps, add.configMaps...)
 		} else {
-			warnings = append(warnings, fmt.Sprintf("the default adapter scrapes nginx's stub_status at localhost:%d, but the app %q runs %s: give --helper-image and --helper-args for an exporter that reads your app", stubStatusPort, mainName, mainC.Image))
+			warnings = append(warnings, fmt.Sprintf("the default adapter scrapes nginx's stub_status at localhost:%d, but the app %q runs %s: give --helper-image and --helper-args for an exporter that reads your app", stubStatusPort, t.main.Name, t.main.Image))
 		}
 	}
-	if err := checkConflicts(pod, mainC, add); err != nil {
-		return InjectResult{}, fmt.Errorf("%s: %s/%s: %w", source, strings.ToLower(targetKind), o.Name, err)
+	if err := checkConflicts(t.pod, t.main, add); err != nil {
+		return nil, nil, fmt.Errorf("%s: %s: %w", t.source, t.ref(), err)
 	}
-	if targetKind == "Pod" && (mapPath(d.node, "metadata", "uid") != nil || mapPath(d.node, "metadata", "resourceVersion") != nil) {
+	if t.kind.Pods == workload.Itself && (mapPath(t.node, "metadata", "uid") != nil || mapPath(t.node, "metadata", "resourceVersion") != nil) {
 		// The API server refuses new containers in an existing pod.
-		warnings = append(warnings, fmt.Sprintf("pod %s comes from a cluster, and a pod's containers cannot be changed in place: re-create it (kubectl replace --force -f -)", o.Name))
+		warnings = append(warnings, fmt.Sprintf("pod %s comes from a cluster, and a pod's containers cannot be changed in place: re-create it (kubectl replace --force -f -)", t.name))
 	}
 	if add.legacyBatch {
-		tmpl := corev1.PodTemplateSpec{ObjectMeta: pod.ObjectMeta, Spec: *pod.Spec.DeepCopy()}
+		tmpl := corev1.PodTemplateSpec{ObjectMeta: t.pod.ObjectMeta, Spec: *t.pod.Spec.DeepCopy()}
 		add.applyTo(&tmpl.Spec)
 		warnings = append(warnings, legacyFindings(&tmpl)...)
 	}
+	return add, warnings, nil
+}
 
-	edited, rewritten, err := editDocument(src[d.start:d.end], d.node, podSpecPaths[targetKind], mainName, add, explain)
+// appendConfigMaps adds the ConfigMaps the helper needs as new documents,
+// in the workload's namespace.
+func (t *injectTarget) appendConfigMaps(out *bytes.Buffer, add *addition, o Options, explain bool) error {
+	if len(add.configMaps) == 0 {
+		return nil
+	}
+	ns := scalar(mapPath(t.node, "metadata", "namespace"))
+	if ns == "" {
+		ns = o.Namespace
+	}
+	objs := make([]Object, len(add.configMaps))
+	for i, cm := range add.configMaps {
+		cm.Namespace = ns
+		objs[i] = Object{Object: cm, Notes: []Note{{Path: []string{"data"},
+			Text: fmt.Sprintf("added by kubectl pods-pattern scaffold %s: configuration for %s", o.Pattern, add.helper.Name)}}}
+	}
+	extra, err := Render(objs, "yaml", explain)
 	if err != nil {
-		return InjectResult{}, fmt.Errorf("%s: %w", source, err)
+		return err
 	}
-	if rewritten {
-		warnings = append(warnings, fmt.Sprintf("%s/%s is written in flow style (JSON or [...]/{...}), so its document was re-written in block style instead of edited in place", strings.ToLower(targetKind), o.Name))
+	if out.Len() > 0 && !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
+		out.WriteByte('\n')
 	}
-	var out bytes.Buffer
-	out.Write(src[:d.start])
-	out.Write(edited)
-	out.Write(src[d.end:])
-	if len(add.configMaps) > 0 {
-		// The ConfigMaps live beside the workload that mounts them.
-		ns := scalar(mapPath(d.node, "metadata", "namespace"))
-		if ns == "" {
-			ns = o.Namespace
-		}
-		objs := make([]Object, len(add.configMaps))
-		for i, cm := range add.configMaps {
-			cm.Namespace = ns
-			objs[i] = Object{Object: cm, Notes: []Note{{Path: []string{"data"},
-				Text: fmt.Sprintf("added by kubectl pods-pattern scaffold %s: configuration for %s", o.Pattern, add.helper.Name)}}}
-		}
-		extra, err := Render(objs, "yaml", explain)
-		if err != nil {
-			return InjectResult{}, err
-		}
-		if out.Len() > 0 && !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
-			out.WriteByte('\n')
-		}
-		out.WriteString("---\n")
-		out.Write(extra)
-	}
-	return InjectResult{Manifest: out.Bytes(), Target: strings.ToLower(targetKind) + "/" + o.Name, Warnings: warnings}, nil
+	out.WriteString("---\n")
+	out.Write(extra)
+	return nil
 }
 
 // ValidateInject checks the options for Inject: the main container comes
@@ -214,36 +256,20 @@ func (o Options) ValidateInject() error {
 		return fmt.Errorf("name %q is not valid: %s", o.Name, errs[0])
 	}
 	if o.Kind != "" {
-		if _, err := targetKind(string(o.Kind)); err != nil {
+		if _, err := injectKind(string(o.Kind)); err != nil {
 			return err
 		}
 	}
 	return o.validateHelper()
 }
 
-// targetKind reads --kind for --to, which may name any workload kind.
-func targetKind(s string) (string, error) {
-	switch strings.ToLower(s) {
-	case "pod", "pods", "po":
-		return "Pod", nil
-	case "deployment", "deployments", "deploy":
-		return "Deployment", nil
-	case "statefulset", "statefulsets", "sts":
-		return "StatefulSet", nil
-	case "daemonset", "daemonsets", "ds":
-		return "DaemonSet", nil
-	case "replicaset", "replicasets", "rs":
-		return "ReplicaSet", nil
-	case "replicationcontroller", "replicationcontrollers", "rc":
-		return "ReplicationController", nil
-	case "job", "jobs":
-		return "Job", nil
-	case "cronjob", "cronjobs", "cj":
-		return "CronJob", nil
-	case "podtemplate", "podtemplates":
-		return "PodTemplate", nil
+// injectKind reads --kind for --to, which may name any kind with a pod template.
+func injectKind(s string) (workload.Kind, error) {
+	if k, ok := workload.Lookup(s); ok && k.HasTemplate() {
+		return k, nil
 	}
-	return "", fmt.Errorf("unknown --kind %q: with --to use a workload kind (pod, deployment, statefulset, daemonset, replicaset, replicationcontroller, job, cronjob, podtemplate)", s)
+	return workload.Kind{}, fmt.Errorf("unknown --kind %q: with --to use a workload kind (%s)", s,
+		strings.Join(workload.Names(workload.Filter(workload.Kind.HasTemplate)), ", "))
 }
 
 // checkConflicts refuses names and paths that the API server would reject.

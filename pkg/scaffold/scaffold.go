@@ -12,6 +12,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/workload"
 )
 
 // Pattern is a multi-container pattern.
@@ -41,12 +43,27 @@ const (
 	KindCronJob     Kind = "cronjob"
 )
 
-// Kinds lists them in the order help shows them.
-var Kinds = []Kind{KindPod, KindDeployment, KindStatefulSet, KindJob, KindCronJob}
+// Kinds lists them in the order help shows them: the kinds the workload
+// table marks for scaffold.
+var Kinds = scaffoldKinds()
+
+func scaffoldKinds() []Kind {
+	var out []Kind
+	for _, k := range workload.Filter(func(k workload.Kind) bool { return k.Scaffold }) {
+		out = append(out, Kind(k.Name))
+	}
+	return out
+}
+
+// workload is the kind's row in the workload table.
+func (k Kind) workload() workload.Kind {
+	w, _ := workload.Lookup(string(k))
+	return w
+}
 
 // batch kinds run pods that must finish: a helper in spec.containers would
 // keep them running for ever.
-func (k Kind) batch() bool { return k == KindJob || k == KindCronJob }
+func (k Kind) batch() bool { return k.workload().Finishes }
 
 // Share is an emptyDir mounted in the main container and in the helper.
 type Share struct {
@@ -119,17 +136,11 @@ func ParsePattern(s string) (Pattern, error) {
 
 // ParseKind checks a --kind value; kubectl's short names are accepted.
 func ParseKind(s string) (Kind, error) {
-	switch strings.ToLower(s) {
-	case "", "pod", "pods", "po":
+	if s == "" {
 		return KindPod, nil
-	case "deployment", "deployments", "deploy":
-		return KindDeployment, nil
-	case "statefulset", "statefulsets", "sts":
-		return KindStatefulSet, nil
-	case "job", "jobs":
-		return KindJob, nil
-	case "cronjob", "cronjobs", "cj":
-		return KindCronJob, nil
+	}
+	if k, ok := workload.Lookup(s); ok && k.Scaffold {
+		return Kind(k.Name), nil
 	}
 	return "", fmt.Errorf("unknown --kind %q: use one of %s", s, joinNames(Kinds))
 }
