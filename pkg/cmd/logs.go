@@ -51,6 +51,7 @@ type LogsOptions struct {
 	Color             string
 	Raw               bool
 	MaxDelay          time.Duration
+	Events            bool
 	Filename          []string // rejected: a manifest has no logs
 
 	configFlags *genericclioptions.ConfigFlags
@@ -127,6 +128,7 @@ instance of each restarted container are merged; containers that never restarted
 	f.StringVar(&o.Color, "color", o.Color, "Colour the tags: auto, always or never (NO_COLOR is honoured)")
 	f.BoolVar(&o.Raw, "raw", false, "Print container output as is, control sequences included (unsafe on a terminal)")
 	f.DurationVar(&o.MaxDelay, "max-delay", o.MaxDelay, "With -f, how long a line may wait for quieter containers to keep the time order")
+	f.BoolVar(&o.Events, "events", false, "Merge the pods' events into the stream, tagged [events CONTAINER] or [events pod]")
 	f.StringSliceVar(&o.Filename, "filename", nil, "")
 	_ = f.MarkHidden("filename")
 	return cmd
@@ -253,6 +255,7 @@ func (o *LogsOptions) config() logs.Config {
 		MaxLogRequests:    o.MaxLogRequests,
 		IgnoreErrors:      o.IgnoreErrors,
 		MaxDelay:          o.MaxDelay,
+		Events:            o.Events,
 		Prefix:            o.Prefix,
 		JSON:              o.Output == "json",
 		Raw:               o.Raw,

@@ -54,6 +54,8 @@ type Config struct {
 	IgnoreErrors bool
 	// MaxDelay is how long a followed line may wait for quieter streams.
 	MaxDelay time.Duration
+	// Events merges the pods' events into the stream (events.go).
+	Events bool
 
 	// Prefix, JSON, Raw and Color shape the output (printers.LogLineOptions).
 	Prefix bool
@@ -81,7 +83,11 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	if err != nil {
 		return err
 	}
-	r.stamped = needTimestamps(len(planned), cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON)
+	streams := len(planned)
+	if cfg.Events {
+		streams++
+	}
+	r.stamped = needTimestamps(streams, cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON)
 	r.out = printers.NewLogWriter(out, printers.LogLineOptions{
 		JSON: cfg.JSON, Prefix: cfg.Prefix, Timestamps: cfg.LogOptions.Timestamps, Raw: cfg.Raw, Color: cfg.Color,
 		// The pod's name joins the tag when lines of several pods can mix.
@@ -104,6 +110,7 @@ func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
 	var planned []plannedStream
 	selected := 0
 	for _, p := range pods {
+		r.trackForEvents(p)
 		streams, n := r.plan(p, false)
 		selected += n
 		planned = append(planned, streams...)
@@ -129,6 +136,9 @@ func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedS
 		Idle:      r.out.Flush,
 		Unstamped: !r.stamped,
 	})
+	if r.cfg.Events {
+		r.addEvents()
+	}
 	for _, p := range planned {
 		r.attach(p)
 	}
@@ -140,7 +150,7 @@ func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedS
 		}()
 	} else {
 		close(watchDone)
-		r.merger.CloseInput()
+		r.closeInput()
 	}
 	err := r.merger.Run(r.emit)
 	cancel()
@@ -172,6 +182,19 @@ type run struct {
 	attached map[string]bool       // namespace/pod/uid/container/instance
 	open     atomic.Int64
 	warned   bool
+
+	events    *eventSource        // with --events
+	eventsID  int                 // its merger stream id
+	eventPods map[string]eventPod // namespace/name: the pods being read
+}
+
+// closeInput says no stream will join; the events stream, which would not
+// end by itself while following, is stopped.
+func (r *run) closeInput() {
+	if r.events != nil {
+		r.events.stop()
+	}
+	r.merger.CloseInput()
 }
 
 // attach adds one stream to the merge (once per container instance).
@@ -244,6 +267,12 @@ func (c *countedSource) Resume(ctx context.Context) (bool, error) {
 }
 
 func (r *run) onError(id int, err error) error {
+	if r.isEvents(id) {
+		// Events add to the logs; without them (RBAC) the logs go on.
+		_ = r.out.Flush()
+		fmt.Fprintf(r.errOut, "warning: %s\n", printers.Sanitize(err.Error()))
+		return nil
+	}
 	s := r.source(id)
 	err = fmt.Errorf("pod/%s container %s: %w", r.podName(s.Namespace, s.Pod), s.Container, err)
 	if r.cfg.IgnoreErrors {
@@ -264,6 +293,9 @@ func (r *run) podName(namespace, name string) string {
 }
 
 func (r *run) emit(l logmerge.Line) error {
+	if r.isEvents(l.Stream) {
+		return r.emitEvent(l)
+	}
 	if !r.keep(l.Text) {
 		return nil
 	}
