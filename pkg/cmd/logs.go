@@ -52,6 +52,7 @@ type LogsOptions struct {
 	Raw               bool
 	MaxDelay          time.Duration
 	Events            bool
+	NoMarkers         bool
 	Filename          []string // rejected: a manifest has no logs
 
 	configFlags *genericclioptions.ConfigFlags
@@ -129,6 +130,7 @@ instance of each restarted container are merged; containers that never restarted
 	f.BoolVar(&o.Raw, "raw", false, "Print container output as is, control sequences included (unsafe on a terminal)")
 	f.DurationVar(&o.MaxDelay, "max-delay", o.MaxDelay, "With -f, how long a line may wait for quieter containers to keep the time order")
 	f.BoolVar(&o.Events, "events", false, "Merge the pods' events into the stream, tagged [events CONTAINER] or [events pod]")
+	f.BoolVar(&o.NoMarkers, "no-markers", false, "Leave out the line that marks where a container restarted")
 	f.StringSliceVar(&o.Filename, "filename", nil, "")
 	_ = f.MarkHidden("filename")
 	return cmd
@@ -256,6 +258,7 @@ func (o *LogsOptions) config() logs.Config {
 		IgnoreErrors:      o.IgnoreErrors,
 		MaxDelay:          o.MaxDelay,
 		Events:            o.Events,
+		NoMarkers:         o.NoMarkers,
 		Prefix:            o.Prefix,
 		JSON:              o.Output == "json",
 		Raw:               o.Raw,

@@ -56,6 +56,8 @@ type Config struct {
 	MaxDelay time.Duration
 	// Events merges the pods' events into the stream (events.go).
 	Events bool
+	// NoMarkers leaves out the lines that mark a container's restart (markers.go).
+	NoMarkers bool
 
 	// Prefix, JSON, Raw and Color shape the output (printers.LogLineOptions).
 	Prefix bool
@@ -183,9 +185,10 @@ type run struct {
 	open     atomic.Int64
 	warned   bool
 
-	events    *eventSource        // with --events
-	eventsID  int                 // its merger stream id
-	eventPods map[string]eventPod // namespace/name: the pods being read
+	events    *eventSource                // with --events
+	eventsID  int                         // its merger stream id
+	eventPods map[string]eventPod         // namespace/name: the pods being read
+	markers   map[int]*printers.LogMarker // by stream id, until emitted
 }
 
 // closeInput says no stream will join; the events stream, which would not
@@ -218,8 +221,21 @@ func (r *run) attach(p plannedStream) bool {
 	if log.Options.Timestamps && !r.cfg.LogOptions.Timestamps && log.Options.LimitBytes != nil {
 		log.MessageLimit, log.Options.LimitBytes = log.Options.LimitBytes, nil
 	}
+	var src logmerge.Source = log
+	if !r.stamped {
+		p.marker = nil
+	}
+	if p.marker != nil {
+		src = newMarkedSource(log, p.marker)
+	}
 	r.open.Add(1)
-	id := r.merger.Add(&countedSource{Source: log, done: func() { r.open.Add(-1) }})
+	id := r.merger.Add(&countedSource{Source: src, done: func() { r.open.Add(-1) }})
+	if p.marker != nil {
+		if r.markers == nil {
+			r.markers = map[int]*printers.LogMarker{}
+		}
+		r.markers[id] = p.marker
+	}
 	for len(r.sources) <= id {
 		r.sources = append(r.sources, nil)
 	}
@@ -295,6 +311,9 @@ func (r *run) podName(namespace, name string) string {
 func (r *run) emit(l logmerge.Line) error {
 	if r.isEvents(l.Stream) {
 		return r.emitEvent(l)
+	}
+	if m := r.takeMarker(l.Stream); m != nil {
+		return r.out.WriteMarker(r.source(l.Stream), m)
 	}
 	if !r.keep(l.Text) {
 		return nil

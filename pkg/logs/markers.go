@@ -1,0 +1,104 @@
+package logs
+
+import (
+	"context"
+	"io"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logmerge"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
+)
+
+// markRestarts gives a restart marker to each stream that begins where
+// another instance of its container, read in this run, ended: the current
+// instance with -p (the previous one is read too), or an instance that
+// joins a follow after a restart. A stream read without timestamps (one
+// stream, read once) has no place for one: attach drops it.
+func (r *run) markRestarts(pod *corev1.Pod, streams []plannedStream) []plannedStream {
+	if r.cfg.NoMarkers {
+		return streams
+	}
+	for i := range streams {
+		p := &streams[i]
+		if p.source.Previous || !(r.cfg.LogOptions.Previous || p.fresh) {
+			continue
+		}
+		st := kube.FindContainerStatus(pod, p.source.Container)
+		if st == nil || p.containerID != instanceID(st, false) {
+			continue // the last instance, read while the container waits
+		}
+		p.marker = restartMarker(st)
+	}
+	return streams
+}
+
+// restartMarker describes the boundary before the container's current
+// instance, from its status; nil when it never restarted.
+func restartMarker(st *corev1.ContainerStatus) *printers.LogMarker {
+	last := st.LastTerminationState.Terminated
+	if last == nil || !(st.State.Running != nil || st.State.Terminated != nil) {
+		return nil
+	}
+	m := &printers.LogMarker{Kind: "restart", ExitCode: last.ExitCode, Reason: last.Reason, RestartCount: st.RestartCount}
+	if !last.StartedAt.IsZero() && last.FinishedAt.After(last.StartedAt.Time) {
+		m.Ran = last.FinishedAt.Sub(last.StartedAt.Time)
+	}
+	// At the new instance's start, which is before its first line and after
+	// the old one's last (the API's times are whole seconds: the old
+	// instance's end could sort before its own last line).
+	at := last.FinishedAt.Time
+	switch {
+	case st.State.Running != nil && !st.State.Running.StartedAt.IsZero():
+		at = st.State.Running.StartedAt.Time
+	case st.State.Terminated != nil && !st.State.Terminated.StartedAt.IsZero():
+		at = st.State.Terminated.StartedAt.Time
+	}
+	m.Time = at.UnixNano()
+	m.Stamp = []byte(at.UTC().Format(eventStampFormat))
+	return m
+}
+
+// markedSource is a log stream whose first line is its marker: the merger
+// then places the marker by time like any line, just before the instance's
+// own lines. Only the first opening carries it, not a reopening after a cut.
+type markedSource struct {
+	logmerge.Source
+	line   []byte
+	opened bool
+}
+
+// markerText is the merger's line for a marker; emit knows a marker by its
+// place (the first line of a marked stream), never by its text.
+const markerText = "--"
+
+func newMarkedSource(src logmerge.Source, m *printers.LogMarker) *markedSource {
+	line := append(append([]byte(nil), m.Stamp...), " "+markerText+"\n"...)
+	return &markedSource{Source: src, line: line}
+}
+
+func (s *markedSource) Open(ctx context.Context, since time.Time) (io.ReadCloser, error) {
+	rc, err := s.Source.Open(ctx, since)
+	if err != nil || s.opened {
+		return rc, err
+	}
+	s.opened = true
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(strings.NewReader(string(s.line)), rc), rc}, nil
+}
+
+// takeMarker returns the marker a stream's next line stands for, once.
+func (r *run) takeMarker(id int) *printers.LogMarker {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.markers[id]
+	if m != nil {
+		delete(r.markers, id)
+	}
+	return m
+}
