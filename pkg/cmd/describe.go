@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,12 +26,14 @@ type DescribeOptions struct {
 	rules  classify.Rules
 	color  bool
 	now    func() time.Time
+	// width is the terminal's width, 0 when the output is not a terminal.
+	width func(io.Writer) int
 	genericiooptions.IOStreams
 }
 
 // NewDescribeOptions returns the options with their defaults.
 func NewDescribeOptions(streams genericiooptions.IOStreams) *DescribeOptions {
-	return &DescribeOptions{IOStreams: streams, Color: "auto", now: time.Now}
+	return &DescribeOptions{IOStreams: streams, Color: "auto", now: time.Now, width: printers.TerminalWidth}
 }
 
 // NewCmdDescribe builds `describe` on kubectl's flags.
@@ -62,9 +65,9 @@ A pod can state roles itself: annotation pods-pattern.io/roles: "name=role,name=
 		RunE:              runE(o),
 	}
 	o.Targets.AddFlags(cmd, true)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every column, whatever the terminal's width), json or yaml")
 	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("json", "yaml"))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
 	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
@@ -84,7 +87,7 @@ func (o *DescribeOptions) Complete(_ *cobra.Command, args []string) error {
 
 // Validate checks the flags.
 func (o *DescribeOptions) Validate() error {
-	if err := printers.ValidateOutput(o.Output); err != nil {
+	if err := printers.ValidateViewOutput(o.Output); err != nil {
 		return err
 	}
 	return o.Targets.Validate()
@@ -117,8 +120,13 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 		r.Source = t.Source
 		reports = append(reports, r)
 	}
-	if o.Output != "" {
+	if printers.Structured(o.Output) {
 		return printers.PrintList(o.Out, o.Output, reports)
 	}
-	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(), NoEvents: o.Targets.FromFiles()})
+	width := 0
+	if o.Output != printers.FormatWide {
+		width = o.width(o.Out)
+	}
+	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(),
+		NoEvents: o.Targets.FromFiles(), Width: width})
 }

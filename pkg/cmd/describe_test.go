@@ -3,8 +3,10 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +37,7 @@ func runDescribe(t *testing.T, cs *fake.Clientset, args []string, setup func(*De
 	flags.Namespace = &ns
 	o := NewDescribeOptions(streams)
 	o.getter, o.Color, o.now = flags, "never", func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
+	o.width = func(io.Writer) int { return 0 }
 	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }
 	o.Targets.RulesFile = ""
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
@@ -136,12 +139,33 @@ func TestDescribeForbiddenEventsStillDescribes(t *testing.T) {
 	assert.Contains(t, errOut, "warning: events not shown:")
 }
 
+// On a terminal of 80 columns the table gives way; -o wide prints it whole
+// however narrow the terminal is.
+func TestDescribeFitsTheTerminalUnlessWide(t *testing.T) {
+	cs := fake.NewClientset(seedPod(t, "task2-nx"))
+	narrow := func(o *DescribeOptions) { o.width = func(io.Writer) int { return 80 } }
+	out, _, err := runDescribe(t, cs, []string{"nx"}, narrow)
+	require.NoError(t, err)
+	assert.NotContains(t, out, "PORTS")
+	for _, line := range strings.Split(out, "\n") {
+		assert.LessOrEqual(t, len([]rune(line)), 80, line)
+	}
+	wide, _, err := runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) {
+		narrow(o)
+		o.Output = "wide"
+	})
+	require.NoError(t, err)
+	assert.Contains(t, wide, "PORTS")
+	assert.Contains(t, wide, "busybox:1.28")
+	assert.NotContains(t, wide, "{", "-o wide is a view, not JSON")
+}
+
 func TestDescribeValidation(t *testing.T) {
 	cs := fake.NewClientset()
 	_, _, err := runDescribe(t, cs, nil, nil)
 	assert.ErrorContains(t, err, "name a pod, TYPE/NAME")
-	_, _, err = runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) { o.Output = "wide" })
-	assert.ErrorContains(t, err, `unknown output format "wide"`)
+	_, _, err = runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) { o.Output = "table" })
+	assert.ErrorContains(t, err, `unknown output format "table": use -o wide, -o json or -o yaml`)
 	_, _, err = runDescribe(t, cs, []string{"widget/x"}, nil)
 	assert.ErrorContains(t, err, `unknown resource type "widget"`)
 	_, _, err = runDescribe(t, cs, []string{"nx"}, func(o *DescribeOptions) { o.Targets.Filenames = []string{"x.yaml"} })

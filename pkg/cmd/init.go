@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -42,7 +39,7 @@ type InitOptions struct {
 
 // NewInitOptions returns the options with their defaults.
 func NewInitOptions(streams genericiooptions.IOStreams) *InitOptions {
-	return &InitOptions{IOStreams: streams, Color: "auto", now: time.Now, width: terminalWidth}
+	return &InitOptions{IOStreams: streams, Color: "auto", now: time.Now, width: printers.TerminalWidth}
 }
 
 // NewCmdInit builds `init` on kubectl's flags.
@@ -84,12 +81,12 @@ happens, until the pod is Running, Succeeded or Failed.`,
 		RunE:              runE(o),
 	}
 	o.Targets.AddFlags(cmd, true)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: human table)")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every column, whatever the terminal's width), json or yaml")
 	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "Follow the pod and print each transition until it is Running, Succeeded or Failed")
 	cmd.Flags().BoolVar(&o.Absolute, "absolute", false, "Print absolute times (RFC 3339, UTC) instead of times since the pod started")
 	cmd.Flags().BoolVar(&o.Timeline, "timeline", false, "Draw a bar per step (default: when the terminal leaves room; --timeline=false never)")
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("json", "yaml"))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
 	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
@@ -114,14 +111,18 @@ func (o *InitOptions) Complete(cmd *cobra.Command, args []string) error {
 			o.timelineMode = printers.TimelineOn
 		}
 	}
+	width := 0
+	if o.Output != printers.FormatWide {
+		width = o.width(o.Out)
+	}
 	o.printOpts = printers.InitOptions{Color: printers.Painter{Enabled: color}, Absolute: o.Absolute,
-		Timeline: o.timelineMode, Width: o.width(o.Out)}
+		Timeline: o.timelineMode, Width: width}
 	return nil
 }
 
 // Validate checks the flags.
 func (o *InitOptions) Validate() error {
-	if err := printers.ValidateOutput(o.Output); err != nil {
+	if err := printers.ValidateViewOutput(o.Output); err != nil {
 		return err
 	}
 	if err := o.Targets.Validate(); err != nil {
@@ -152,7 +153,11 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	now := o.now()
 	tls := make([]inittimeline.Timeline, 0, len(targets))
 	for _, t := range targets {
-		tl := inittimeline.Build(t.Pod, classify.Classify(t.Pod, o.rules), now)
+		cls := classify.Classify(t.Pod, o.rules)
+		tl := inittimeline.Build(t.Pod, cls, now)
+		if o.Targets.FromFiles() {
+			tl = inittimeline.BuildSaved(t.Pod, cls, now)
+		}
 		tl.Source = t.Source
 		tls = append(tls, tl)
 	}
@@ -160,7 +165,7 @@ func (o *InitOptions) Run(ctx context.Context) error {
 	if len(tls) > 1 && o.manyOfOneKind() {
 		stats = inittimeline.Aggregate(tls)
 	}
-	if o.Output != "" {
+	if printers.Structured(o.Output) {
 		return printers.PrintInitTimelines(o.Out, o.Output, tls, stats)
 	}
 	return printers.InitTimelines(o.Out, tls, stats, o.printOpts)
@@ -194,7 +199,7 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 	if settled(pod) {
 		return nil
 	}
-	if o.Output == "" {
+	if !printers.Structured(o.Output) {
 		fmt.Fprintln(o.Out)
 	}
 	onChange := func(p *corev1.Pod) (bool, error) {
@@ -202,7 +207,7 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 		changes := inittimeline.Changes(&prev, &cur)
 		done := settled(p)
 		switch {
-		case o.Output != "":
+		case printers.Structured(o.Output):
 			if len(changes) > 0 || done {
 				if err := printers.PrintObject(o.Out, o.Output, cur); err != nil {
 					return true, err
@@ -228,7 +233,7 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 }
 
 func (o *InitOptions) printSnapshot(t *inittimeline.Timeline) error {
-	if o.Output != "" {
+	if printers.Structured(o.Output) {
 		return printers.PrintObject(o.Out, o.Output, t)
 	}
 	return printers.InitTimelines(o.Out, []inittimeline.Timeline{*t}, nil, o.printOpts)
@@ -241,21 +246,4 @@ func settled(pod *corev1.Pod) bool {
 		return true
 	}
 	return false
-}
-
-// terminalWidth is $COLUMNS when set, else the width of the terminal out
-// writes to, else 0 (not a terminal: no bars unless asked for).
-func terminalWidth(out io.Writer) int {
-	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
-		return n
-	}
-	f, ok := out.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return 0
-	}
-	w, _, err := term.GetSize(int(f.Fd()))
-	if err != nil {
-		return 0
-	}
-	return w
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -254,4 +255,38 @@ func TestInitCommandWatchJSON(t *testing.T) {
 		statuses = append(statuses, doc.Status)
 	}
 	assert.Equal(t, []string{"Init:0/3", "Init:1/3", "Init:Error", "Init:CrashLoopBackOff", "Init:1/3", "PodInitializing", "Running"}, statuses)
+}
+
+// A saved pod is measured up to the newest time in its status, not to the
+// clock (which would make nginx run for some 15000h), and the output says so.
+func TestInitFromFileMeasuresToNewestTimeInManifest(t *testing.T) {
+	clock := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	file := filepath.Join(testutil.RepoRoot(), "testdata", "fixtures", "seed", "task2-nx.yaml")
+	out, _, err := runInit(t, context.Background(), fake.NewClientset(), clock, "-f", file)
+	require.NoError(t, err)
+	assert.Contains(t, out, "times measured up to 2025-09-15T08:20:46Z, the newest time in the manifest")
+	// nginx started at 08:20:45; the newest time is a condition's at 08:20:46.
+	assert.Regexp(t, `nginx\s+container\s+main\s+running\s+\+8\.0s\s+running\s+1\.0s\s`, out)
+	assert.NotRegexp(t, `\d+h\d\dm`, out, "no duration in hours")
+
+	out, _, err = runInit(t, context.Background(), fake.NewClientset(), clock, "-f", file, "-o", "json")
+	require.NoError(t, err)
+	var tl struct {
+		Now             time.Time `json:"now"`
+		NowFromManifest bool      `json:"nowFromManifest"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &tl))
+	assert.True(t, tl.NowFromManifest)
+	assert.Equal(t, time.Date(2025, 9, 15, 8, 20, 46, 0, time.UTC), tl.Now)
+
+	// A manifest without status has no times: nothing to measure, no note.
+	p := testutil.LoadPod(t, file)
+	p.Status = corev1.PodStatus{}
+	bare := filepath.Join(t.TempDir(), "bare.json")
+	data, err := json.Marshal(p)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bare, data, 0o600))
+	out, _, err = runInit(t, context.Background(), fake.NewClientset(), clock, "-f", bare)
+	require.NoError(t, err)
+	assert.NotContains(t, out, "times measured up to")
 }

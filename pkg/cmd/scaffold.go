@@ -233,7 +233,7 @@ func (o *ScaffoldOptions) Run(context.Context) error {
 
 func (o *ScaffoldOptions) print(res scaffold.Result) error {
 	// Render everything before writing anything: no half manifest on error.
-	out, err := scaffold.Render(res.Objects, o.Output, o.Explain)
+	out, err := scaffold.RenderWidth(res.Objects, o.Output, o.Explain, printers.TerminalWidth(o.Out))
 	if err != nil {
 		return err
 	}
@@ -258,6 +258,7 @@ func (o *ScaffoldOptions) inject() error {
 		return fmt.Errorf("cannot read --to %s: %w", source, err)
 	}
 	opts := o.opts
+	opts.CommentWidth = printers.TerminalWidth(o.Out)
 	if !o.kindSet {
 		opts.Kind = ""
 	}

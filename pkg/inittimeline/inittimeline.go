@@ -8,12 +8,15 @@ package inittimeline
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podmodel"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
@@ -38,12 +41,6 @@ const (
 	StateShutdown State = "shutdown"
 	// StateUnknown: a manifest without status.
 	StateUnknown State = "unknown"
-)
-
-// Exit codes a process gets when the kubelet stops it: 128+SIGTERM, 128+SIGKILL.
-const (
-	exitSIGTERM = 143
-	exitSIGKILL = 137
 )
 
 // Step is one container in run order.
@@ -72,30 +69,15 @@ type Step struct {
 	ImagePulled bool `json:"imagePulled"`
 	// Ongoing: the duration runs up to "now" (running, or waiting after an attempt).
 	Ongoing bool `json:"ongoing"`
+	// failing is podmodel's answer, kept for the verdict.
+	failing bool
 }
 
 // LastState is the previous termination of a restarted container.
-type LastState struct {
-	Reason     string     `json:"reason,omitempty"`
-	ExitCode   int32      `json:"exitCode"`
-	StartedAt  *time.Time `json:"startedAt,omitempty"`
-	FinishedAt *time.Time `json:"finishedAt,omitempty"`
-}
+type LastState = podmodel.Termination
 
 // IsInit tells whether the step runs before the regular containers.
 func (s *Step) IsInit() bool { return s.Kind == classify.KindInit || s.Kind == classify.KindSidecar }
-
-// Done tells whether the step lets the next one start: an init container
-// that exited 0, or a native sidecar that has started (it keeps running).
-func (s *Step) Done() bool {
-	switch s.Kind {
-	case classify.KindSidecar:
-		return s.Started || s.State == StateStarted || s.State == StateShutdown || s.State == StateCompleted
-	case classify.KindInit:
-		return s.State == StateCompleted
-	}
-	return false
-}
 
 // Timeline is the init sequence of one pod.
 type Timeline struct {
@@ -121,112 +103,86 @@ type Timeline struct {
 	Steps   []Step `json:"steps"`
 	// Now is the instant ongoing durations were measured at.
 	Now time.Time `json:"now"`
+	// NowFromManifest: the pod was read from a file and Now is the newest
+	// time its status records, not the clock.
+	NowFromManifest bool `json:"nowFromManifest,omitempty"`
+}
+
+// BuildSaved makes the timeline of a pod saved to a file. What was running
+// when it was saved is measured up to the newest time its status records:
+// measured to the clock, a pod saved a year ago would show its init step
+// running for 8760h. Without any time in the status, clock is used.
+func BuildSaved(pod *corev1.Pod, cls classify.Result, clock time.Time) Timeline {
+	newest := podmodel.NewestTime(pod)
+	if newest.IsZero() {
+		return Build(pod, cls, clock)
+	}
+	t := Build(pod, cls, newest)
+	t.NowFromManifest = true
+	return t
 }
 
 // Build makes the timeline of one pod at the instant now.
 func Build(pod *corev1.Pod, cls classify.Result, now time.Time) Timeline {
-	sum := podstatus.Summarize(pod)
-	t := Timeline{
-		Namespace: pod.Namespace,
-		Name:      pod.Name,
-		Phase:     string(pod.Status.Phase),
-		Ready:     sum.Ready(),
-		HasStatus: hasStatus(pod),
-		Now:       now.UTC(),
-	}
-	if t.HasStatus {
-		t.Status = sum.Status
-	}
-	switch {
-	case pod.Status.StartTime != nil:
-		t.StartedAt = timePtr(pod.Status.StartTime.Time)
-	case t.HasStatus && !pod.CreationTimestamp.IsZero():
+	m := podmodel.Build(pod, cls)
+	t := Timeline{Namespace: m.Namespace, Name: m.Name, Status: m.Status, Phase: string(m.Phase), Ready: m.Ready,
+		HasStatus: m.HasStatus, InitSteps: m.InitSteps, Now: now.UTC(), StartedAt: m.StartTime}
+	if t.StartedAt == nil && t.HasStatus && !pod.CreationTimestamp.IsZero() {
 		t.StartedAt = timePtr(pod.CreationTimestamp.Time)
 	}
-
-	specs := map[string]*corev1.Container{}
-	for i := range pod.Spec.InitContainers {
-		specs[pod.Spec.InitContainers[i].Name] = &pod.Spec.InitContainers[i]
-	}
-	statuses := map[string]*corev1.ContainerStatus{}
-	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
-		for i := range list {
-			statuses[list[i].Name] = &list[i]
-		}
-	}
 	appOrder := len(pod.Spec.InitContainers) + 1
-	for _, c := range cls.Containers {
-		if c.Kind == classify.KindEphemeral {
-			continue
+	for i := range m.Containers {
+		if c := &m.Containers[i]; c.Kind != classify.KindEphemeral {
+			t.Steps = append(t.Steps, newStep(c, t.HasStatus, appOrder, now))
 		}
-		st := Step{Name: c.Name, Kind: c.Kind, Role: c.Role, Order: c.Order}
-		if c.Kind == classify.KindContainer {
-			st.Order = appOrder
-		} else {
-			t.InitSteps++
-		}
-		fill(&st, statuses[c.Name], t.HasStatus, now)
-		t.Steps = append(t.Steps, st)
 	}
-	markShutdown(pod, &t)
 	if t.StartedAt == nil {
 		t.StartedAt = earliestStart(t.Steps)
 	}
-	t.InitializedAt = initializedAt(pod, &t)
+	t.InitializedAt = initializedAt(pod, &m, &t)
 	if t.InitializedAt != nil && t.StartedAt != nil {
 		t.InitSeconds = seconds(t.InitializedAt.Sub(*t.StartedAt))
 	}
-	t.Verdict = verdict(pod, &t)
+	t.Verdict = verdict(&m, &t)
 	return t
 }
 
-func hasStatus(pod *corev1.Pod) bool {
-	return pod.Status.Phase != "" || len(pod.Status.Conditions) > 0 ||
-		len(pod.Status.ContainerStatuses) > 0 || len(pod.Status.InitContainerStatuses) > 0
-}
-
-// fill reads one container status into the step.
-func fill(st *Step, cs *corev1.ContainerStatus, hasStatus bool, now time.Time) {
+// newStep shows one container as a step: the step's state in the words of
+// the timeline, and for a container waiting to be restarted, its last attempt.
+func newStep(c *podmodel.Container, hasStatus bool, appOrder int, now time.Time) Step {
+	st := Step{Name: c.Name, Kind: c.Kind, Role: c.Role, Order: c.Order, failing: c.Failing()}
+	if c.Kind == classify.KindContainer {
+		st.Order = appOrder
+	}
 	if !hasStatus {
 		st.State = StateUnknown
-		return
+		return st
 	}
-	if cs == nil {
-		st.State = StatePending
-		return
-	}
-	st.Restarts = cs.RestartCount
-	st.Ready = cs.Ready
-	st.Started = cs.Started != nil && *cs.Started
-	st.ImagePulled = cs.ImageID != ""
-	if lt := cs.LastTerminationState.Terminated; lt != nil {
-		st.LastState = &LastState{Reason: lt.Reason, ExitCode: lt.ExitCode,
-			StartedAt: metaTime(lt.StartedAt.Time), FinishedAt: metaTime(lt.FinishedAt.Time)}
-	}
-	switch s := cs.State; {
-	case s.Terminated != nil:
-		code := s.Terminated.ExitCode
-		st.ExitCode = &code
-		st.Reason, st.Message = s.Terminated.Reason, s.Terminated.Message
-		st.StartedAt = metaTime(s.Terminated.StartedAt.Time)
-		st.FinishedAt = metaTime(s.Terminated.FinishedAt.Time)
-		st.State = StateFailed
-		if code == 0 {
+	st.Restarts, st.Ready, st.Started, st.ImagePulled, st.LastState = c.Restarts, c.Ready, c.Started, c.ImagePulled, c.LastState
+	st.Reason, st.Message = c.Reason, c.Message
+	st.StartedAt, st.FinishedAt = c.StartedAt, c.FinishedAt
+	switch c.State {
+	case podmodel.StateTerminated:
+		st.ExitCode = c.ExitCode
+		switch {
+		case c.Shutdown:
+			st.State = StateShutdown
+		case *c.ExitCode == 0:
 			st.State = StateCompleted
+		default:
+			st.State = StateFailed
 		}
-	case s.Running != nil:
-		st.StartedAt = metaTime(s.Running.StartedAt.Time)
+	case podmodel.StateRunning:
 		st.Ongoing = true
 		st.State = StateRunning
 		if st.Kind == classify.KindSidecar && st.Started {
 			st.State = StateStarted
 		}
-	case s.Waiting != nil:
-		st.Reason, st.Message = s.Waiting.Reason, s.Waiting.Message
+	case podmodel.StateWaiting:
 		st.State = StateWaiting
 		// The kubelet marks every container that an init step holds back as
 		// PodInitializing: it has not been tried yet.
-		if s.Waiting.Reason == "PodInitializing" && st.IsInit() {
+		if c.Reason == "PodInitializing" && c.IsInit() {
 			st.State = StatePending
 		}
 		if st.LastState != nil {
@@ -246,42 +202,13 @@ func fill(st *Step, cs *corev1.ContainerStatus, hasStatus bool, now time.Time) {
 		}
 		st.DurationSeconds = seconds(end.Sub(*st.StartedAt))
 	}
-}
-
-// markShutdown: once every regular container of a pod has finished (a Job's
-// pod), the kubelet stops native sidecars with SIGTERM, then SIGKILL; their
-// exit 143/137 is the end of the pod, not a failure (KEP-753).
-func markShutdown(pod *corev1.Pod, t *Timeline) {
-	finished := pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
-	if !finished {
-		any := false
-		finished = true
-		for _, s := range t.Steps {
-			if s.Kind == classify.KindContainer {
-				any = true
-				if s.State != StateCompleted && s.State != StateFailed {
-					finished = false
-				}
-			}
-		}
-		finished = finished && any
-	}
-	if !finished {
-		return
-	}
-	for i := range t.Steps {
-		s := &t.Steps[i]
-		if s.Kind == classify.KindSidecar && s.State == StateFailed && s.ExitCode != nil &&
-			(*s.ExitCode == exitSIGTERM || *s.ExitCode == exitSIGKILL) {
-			s.State = StateShutdown
-		}
-	}
+	return st
 }
 
 // initializedAt is when the regular containers were allowed to start: the
 // end of the last init container or the start of the last native sidecar,
 // else the Initialized condition.
-func initializedAt(pod *corev1.Pod, t *Timeline) *time.Time {
+func initializedAt(pod *corev1.Pod, m *podmodel.Pod, t *Timeline) *time.Time {
 	if t.InitSteps == 0 || !t.HasStatus {
 		return nil
 	}
@@ -291,7 +218,8 @@ func initializedAt(pod *corev1.Pod, t *Timeline) *time.Time {
 		if !s.IsInit() {
 			continue
 		}
-		if !passed(t.Steps, i) {
+		// Steps and the model's containers line up: ephemeral containers come last.
+		if !m.Passed(i) {
 			return nil
 		}
 		var at *time.Time
@@ -327,16 +255,15 @@ func earliestStart(steps []Step) *time.Time {
 }
 
 // verdict says in one line how the init sequence went or what holds it back.
-func verdict(pod *corev1.Pod, t *Timeline) string {
+func verdict(m *podmodel.Pod, t *Timeline) string {
 	if !t.HasStatus {
 		return manifestVerdict(t)
 	}
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-			return strings.TrimSpace(fmt.Sprintf("not scheduled: %s %s", c.Reason, c.Message))
-		}
+	if m.Unscheduled {
+		return strings.TrimSpace("not scheduled: " + m.NotScheduled)
 	}
-	if b := blocker(t); b != nil {
+	if c := m.Blocker(); c != nil {
+		b := t.step(c.Name)
 		t.Blocker = b.Name
 		// Whatever their status says, the steps after the blocker have not been tried.
 		for i := range t.Steps {
@@ -344,9 +271,18 @@ func verdict(pod *corev1.Pod, t *Timeline) string {
 				s.State = StatePending
 			}
 		}
-		return blockedVerdict(t, b)
+		return blockedVerdict(t, b, m.StepsAfter(c))
 	}
 	return startedVerdict(t)
+}
+
+func (t *Timeline) step(name string) *Step {
+	for i := range t.Steps {
+		if t.Steps[i].Name == name {
+			return &t.Steps[i]
+		}
+	}
+	return nil
 }
 
 func manifestVerdict(t *Timeline) string {
@@ -361,118 +297,116 @@ func manifestVerdict(t *Timeline) string {
 	return fmt.Sprintf("no status (manifest): %s run one at a time, %s", podstatus.Plural(t.InitSteps, "init step", "init steps"), start)
 }
 
-// blocker is the first init step that has not let the next one run. Steps
-// after it cannot have started, whatever their status says.
-func blocker(t *Timeline) *Step {
-	for i := range t.Steps {
-		s := &t.Steps[i]
-		if !s.IsInit() {
-			return nil
-		}
-		if !passed(t.Steps, i) {
-			return s
-		}
-	}
-	return nil
-}
-
-// passed tells whether step i has let the sequence go on: it is done, or a
-// later step has run. The second matters for native sidecars: one that
-// crashes after the pod initialised is restarted on its own, and the
-// kubelet does not run the init containers again.
-func passed(steps []Step, i int) bool {
-	if steps[i].Done() {
-		return true
-	}
-	for _, s := range steps[i+1:] {
-		if s.StartedAt != nil || s.Restarts > 0 || (s.State != StatePending && s.State != StateWaiting && s.State != StateUnknown) {
-			return true
-		}
-	}
-	return false
-}
-
-func blockedVerdict(t *Timeline, b *Step) string {
-	var waiting []string
-	for _, s := range t.Steps {
-		if s.IsInit() && s.Order > b.Order {
-			waiting = append(waiting, fmt.Sprintf("%q", s.Name))
-		}
-	}
+func blockedVerdict(t *Timeline, b *Step, after []string) string {
 	rest := "the app containers have not started"
-	switch len(waiting) {
+	for i, name := range after {
+		after[i] = strconv.Quote(name)
+	}
+	switch len(after) {
 	case 0:
 	case 1:
-		rest = waiting[0] + " has not run"
+		rest = after[0] + " has not run"
 	default:
-		rest = strings.Join(waiting, ", ") + " have not run"
+		rest = strings.Join(after, ", ") + " have not run"
 	}
-	step := fmt.Sprintf("init %d/%d %q", b.Order, t.InitSteps, b.Name)
-	if b.Kind == classify.KindSidecar {
-		step = fmt.Sprintf("init %d/%d sidecar %q", b.Order, t.InitSteps, b.Name)
+	out := fmt.Sprintf("at %s: %s; %s", t.StepLabel(b), blockerWords(b), rest)
+	if b.failing {
+		out = fmt.Sprintf("blocked at %s: %s; %s", t.StepLabel(b), failureWords(b), rest)
 	}
-	var what string
-	switch {
-	case failing(b):
-		return fmt.Sprintf("blocked at %s: %s; %s", step, failureWords(b), rest)
-	case b.State == StateRunning && b.Kind == classify.KindSidecar:
-		what = "running " + durationWords(b) + ", waiting for its startup probe"
-	case b.State == StateRunning:
-		what = "running for " + durationWords(b)
-	case b.State == StateWaiting && !b.ImagePulled && (b.Reason == "ContainerCreating" || b.Reason == ""):
-		what = "waiting for its image or container to be created"
-	case b.State == StateWaiting:
-		what = withMessage(b.Reason, b.Message)
-	default:
-		what = "not started yet"
-	}
-	return fmt.Sprintf("at %s: %s; %s", step, what, rest)
-}
-
-// startedVerdict: every init step is done; say how long it took and how the
-// regular containers are doing.
-func startedVerdict(t *Timeline) string {
-	var parts []string
-	sidecars := 0
-	var apps []*Step
+	// A sidecar before the blocker may fail on its own; describe names it too.
 	for i := range t.Steps {
-		s := &t.Steps[i]
-		switch {
-		case s.Kind == classify.KindSidecar && s.State == StateStarted:
-			sidecars++
-		case s.Kind == classify.KindContainer:
-			apps = append(apps, s)
+		if s := &t.Steps[i]; s != b && s.failing && s.Kind != classify.KindInit {
+			out += "; " + failureClause(s)
 		}
 	}
+	return out
+}
+
+// blockerWords says what a blocking step that is not failing is doing.
+func blockerWords(b *Step) string {
+	switch {
+	case b.State == StateRunning && b.Kind == classify.KindSidecar:
+		if b.DurationSeconds == nil {
+			return "running for an unknown time, waiting for its startup probe"
+		}
+		return "running " + durationWords(b) + ", waiting for its startup probe"
+	case b.State == StateRunning:
+		return "running for " + durationWords(b)
+	case b.State == StateWaiting && !b.ImagePulled && (b.Reason == "ContainerCreating" || b.Reason == ""):
+		return "waiting for its image or container to be created"
+	case b.State == StateWaiting:
+		return withMessage(b.Reason, b.Message)
+	case b.State == StateCompleted || b.State == StateShutdown:
+		// A native sidecar that ended before it started: the next step never ran.
+		return fmt.Sprintf("exited %d before it started", *b.ExitCode)
+	}
+	return "not started yet"
+}
+
+// startedVerdict: every init step is done; say how long it took, how the
+// native sidecars and the regular containers are doing.
+func startedVerdict(t *Timeline) string {
+	parts := []string{initialisedWords(t)}
+	parts = append(parts, sidecarWords(t)...)
+	parts = append(parts, appWords(t)...)
+	out := strings.Join(parts, "; ")
+	// When the pod is not (yet) running, lead with the status a user sees in kubectl get.
+	if t.Status != "Running" && t.Status != "Completed" && t.Status != "Succeeded" {
+		out = t.Status + ": " + out
+	}
+	return out
+}
+
+func initialisedWords(t *Timeline) string {
 	switch {
 	case t.InitSteps == 0:
-		parts = append(parts, "no init steps")
+		return "no init steps"
 	case t.InitSeconds != nil:
-		parts = append(parts, "initialised in "+FormatSeconds(*t.InitSeconds))
-	default:
-		parts = append(parts, "initialised")
+		return "initialised in " + FormatSeconds(*t.InitSeconds)
 	}
-	if sidecars > 0 {
-		parts = append(parts, podstatus.Plural(sidecars, "sidecar", "sidecars")+" started")
+	return "initialised"
+}
+
+// sidecarWords: how many native sidecars run, and each one that stopped, fails or restarted.
+func sidecarWords(t *Timeline) []string {
+	var parts []string
+	started := 0
+	for i := range t.Steps {
+		if s := &t.Steps[i]; s.Kind == classify.KindSidecar && s.State == StateStarted {
+			started++
+		}
 	}
-	for _, s := range t.Steps {
+	if started > 0 {
+		parts = append(parts, podstatus.Plural(started, "sidecar", "sidecars")+" started")
+	}
+	for i := range t.Steps {
+		s := &t.Steps[i]
 		if s.Kind != classify.KindSidecar {
 			continue
 		}
 		switch {
 		case s.State == StateShutdown:
 			parts = append(parts, fmt.Sprintf("sidecar %q stopped at shutdown (exit %d)", s.Name, *s.ExitCode))
-		case failing(&s):
-			parts = append(parts, fmt.Sprintf("sidecar %q %s", s.Name, failureWords(&s)))
+		case s.failing:
+			parts = append(parts, failureClause(s))
 		case s.Restarts > 0:
-			parts = append(parts, fmt.Sprintf("sidecar %q restarted %s%s", s.Name, podstatus.TimesWords(s.Restarts), lastWords(&s)))
+			parts = append(parts, fmt.Sprintf("sidecar %q restarted %s%s", s.Name, podstatus.TimesWords(s.Restarts), lastWords(s)))
 		}
 	}
+	return parts
+}
+
+// appWords: the regular containers that fail, wait, run or have completed.
+func appWords(t *Timeline) []string {
 	var waiting, failed, running, done []string
-	for _, s := range apps {
+	for i := range t.Steps {
+		s := &t.Steps[i]
+		if s.Kind != classify.KindContainer {
+			continue
+		}
 		switch {
-		case failing(s):
-			failed = append(failed, fmt.Sprintf("%q %s", s.Name, failureWords(s)))
+		case s.failing:
+			failed = append(failed, failureClause(s))
 		case s.State == StateWaiting && !s.ImagePulled && (s.Reason == "PodInitializing" || s.Reason == "ContainerCreating"):
 			waiting = append(waiting, fmt.Sprintf("image of %q", s.Name))
 		case s.State == StateWaiting || s.State == StatePending:
@@ -483,6 +417,7 @@ func startedVerdict(t *Timeline) string {
 			done = append(done, fmt.Sprintf("%q", s.Name))
 		}
 	}
+	var parts []string
 	if len(failed) > 0 {
 		parts = append(parts, strings.Join(failed, "; "))
 	}
@@ -495,24 +430,15 @@ func startedVerdict(t *Timeline) string {
 	if len(done) > 0 {
 		parts = append(parts, strings.Join(done, ", ")+" completed")
 	}
-	out := strings.Join(parts, "; ")
-	// When the pod is not (yet) running, lead with the status a user sees in kubectl get.
-	if t.Status != "Running" && t.Status != "Completed" && t.Status != "Succeeded" {
-		out = t.Status + ": " + out
-	}
-	return out
+	return parts
 }
 
-func failing(s *Step) bool {
-	switch {
-	case s.State == StateFailed:
-		return true
-	case s.State == StateWaiting && s.Reason == "CrashLoopBackOff":
-		return true
-	case s.State == StateWaiting && s.LastState != nil && s.LastState.ExitCode != 0:
-		return true
+// failureClause names a failing sidecar or container: `sidecar "x" CrashLoopBackOff, exit 1 (Error), 4 restarts`.
+func failureClause(s *Step) string {
+	if s.Kind == classify.KindSidecar {
+		return fmt.Sprintf("sidecar %q %s", s.Name, failureWords(s))
 	}
-	return false
+	return fmt.Sprintf("%q %s", s.Name, failureWords(s))
 }
 
 // failureWords: "CrashLoopBackOff, exit 1 (Error), 4 restarts".
@@ -558,27 +484,25 @@ func orWords(s, fallback string) string {
 	return s
 }
 
+// durationWords: "4.2s", or "an unknown time" when the status gives no start.
 func durationWords(s *Step) string {
 	if s.DurationSeconds == nil {
-		return "for an unknown time"
+		return "an unknown time"
 	}
 	return FormatSeconds(*s.DurationSeconds)
 }
 
 // FormatSeconds prints a duration with a tenth of a second below a minute
-// ("4.2s"), else minutes and seconds ("2m05s") or hours and minutes.
+// ("4.2s"), where init steps differ; longer ones in kubectl's human form
+// ("95s", "62m", "5h30m", "3d4h", "460d") from apimachinery.
 func FormatSeconds(sec float64) string {
 	if sec < 0 {
 		sec = 0
 	}
-	switch {
-	case sec < 60:
+	if sec < 60 {
 		return fmt.Sprintf("%.1fs", sec)
-	case sec < 3600:
-		return fmt.Sprintf("%dm%02ds", int(sec)/60, int(sec)%60)
-	default:
-		return fmt.Sprintf("%dh%02dm", int(sec)/3600, int(sec)%3600/60)
 	}
+	return duration.HumanDuration(time.Duration(sec * float64(time.Second)))
 }
 
 // StepStats are the durations of one init step across several pods.
@@ -666,13 +590,6 @@ func seconds(d time.Duration) *float64 {
 	}
 	v := d.Seconds()
 	return &v
-}
-
-func metaTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return timePtr(t)
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -84,7 +84,7 @@ func TestTimelines(t *testing.T) {
 		},
 		{
 			file: "sidecar-oom-restarts", now: "2026-03-02T13:02:00Z", status: "Running",
-			verdict: `initialised in 1m13s; 1 sidecar started; sidecar "vault-agent" restarted 4 times, last OOMKilled (exit 137); "pay" running`,
+			verdict: `initialised in 73s; 1 sidecar started; sidecar "vault-agent" restarted 4 times, last OOMKilled (exit 137); "pay" running`,
 			order:   []string{"vault-agent", "load-secrets", "pay"},
 			states:  map[string]inittimeline.State{"vault-agent": "started", "load-secrets": "completed", "pay": "running"},
 			initSec: 73,
@@ -276,7 +276,8 @@ func TestAggregate(t *testing.T) {
 }
 
 func TestFormatSeconds(t *testing.T) {
-	for in, want := range map[float64]string{0: "0.0s", 4.23: "4.2s", 59.9: "59.9s", 65: "1m05s", 3725: "1h02m", -1: "0.0s"} {
+	for in, want := range map[float64]string{0: "0.0s", 4.23: "4.2s", 59.9: "59.9s", 65: "65s", 255: "4m15s", 3725: "62m",
+		5*3600 + 30*60: "5h30m", 76 * 3600: "3d4h", 460*86400 + 3599: "460d", -1: "0.0s"} {
 		assert.Equal(t, want, inittimeline.FormatSeconds(in), "%v", in)
 	}
 }
@@ -318,4 +319,22 @@ func TestChangesShowSkippedFailure(t *testing.T) {
 		got = append(got, c.Label+" "+c.What)
 	}
 	assert.Equal(t, []string{`init 2/3 "migrate" running (restart 5)`, `status Init:CrashLoopBackOff -> Init:1/3`}, got)
+}
+
+// A status without start times (a running state with no startedAt) still reads as words.
+func TestUnknownDurations(t *testing.T) {
+	p := load(t, "init-crashloop")
+	p.Status.InitContainerStatuses[1] = corev1.ContainerStatus{Name: "migrate", ImageID: "x",
+		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}
+	tl := build(p, at("2026-03-02T11:02:00Z"))
+	assert.Equal(t, `at init 2/3 "migrate": running for an unknown time; "seed-data" has not run`, tl.Verdict)
+
+	done := p.DeepCopy()
+	done.Status.InitContainerStatuses[1].State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}
+	next := build(done, at("2026-03-02T11:02:00Z"))
+	var whats []string
+	for _, c := range inittimeline.Changes(&tl, &next) {
+		whats = append(whats, c.What)
+	}
+	assert.Contains(t, whats, "completed in an unknown time")
 }

@@ -47,7 +47,11 @@ var decoder = serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer()
 
 // Decode reads every document of a manifest. name is used in errors.
 func Decode(r io.Reader, name string) ([]Pod, error) {
-	reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(r, 64*1024))
+	br := bufio.NewReaderSize(r, 64*1024)
+	if startsWithJSON(br) {
+		return decodeJSON(br, name)
+	}
+	reader := utilyaml.NewYAMLReader(br)
 	var out []Pod
 	// A ConfigMap or Service beside a workload is normal in a manifest: such
 	// documents are skipped, and only reported when nothing holds pods.
@@ -79,6 +83,11 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 		}
 		out = append(out, pods...)
 	}
+	return found(out, noPods, name)
+}
+
+// found is what a whole file gave: its pods, or why it gave none.
+func found(out []Pod, noPods error, name string) ([]Pod, error) {
 	if len(out) == 0 && noPods != nil {
 		return nil, noPods
 	}
@@ -89,12 +98,19 @@ func Decode(r io.Reader, name string) ([]Pod, error) {
 }
 
 func decodeDocument(data []byte) ([]Pod, error) {
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		return decodeJSONDocument(data)
+	}
 	doc, err := utilyaml.ToJSON(data)
 	if err != nil {
 		return nil, err
 	}
-	// The document is JSON now: read it as JSON. Reading it as YAML again
-	// would refuse C1 characters that JSON leaves unescaped (and is slower).
+	return decodeJSONDocument(doc)
+}
+
+// decodeJSONDocument reads one object given as JSON. It is read as JSON, not
+// as YAML again: YAML refuses C1 characters that JSON leaves unescaped.
+func decodeJSONDocument(doc []byte) ([]Pod, error) {
 	var meta metav1.TypeMeta
 	if err := json.Unmarshal(doc, &meta); err != nil {
 		return nil, err
@@ -102,23 +118,16 @@ func decodeDocument(data []byte) ([]Pod, error) {
 	if meta.Kind == "" {
 		return nil, errors.New("object has no kind")
 	}
-	if meta.Kind == "List" || strings.HasSuffix(meta.Kind, "List") && meta.APIVersion == "v1" {
+	if isList(meta) {
 		var list corev1.List
 		if err := json.Unmarshal(doc, &list); err != nil {
 			return nil, err
 		}
-		var out []Pod
-		for i, item := range list.Items {
-			pods, err := decodeDocument(item.Raw)
-			if errors.Is(err, errNoPods) && len(list.Items) > 1 {
-				continue
-			}
-			if err != nil {
-				return nil, fmt.Errorf("item %d: %w", i, err)
-			}
-			out = append(out, pods...)
+		var items listItems
+		for _, item := range list.Items {
+			items.add(item.Raw)
 		}
-		return out, nil
+		return items.result()
 	}
 	obj, gvk, err := decoder.Decode(doc, nil, nil)
 	if err != nil {

@@ -265,27 +265,3 @@ func podReady(pod *corev1.Pod) bool {
 	}
 	return false
 }
-
-// HumanDuration prints a duration the short way kubectl does ("4m", "2d").
-func HumanDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < 2*time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < 10*time.Minute:
-		m, sec := int(d.Minutes()), int(d.Seconds())%60
-		if sec == 0 {
-			return fmt.Sprintf("%dm", m)
-		}
-		return fmt.Sprintf("%dm%ds", m, sec)
-	case d < 3*time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	case d < 8*24*time.Hour:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	default:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	}
-}

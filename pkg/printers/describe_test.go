@@ -101,7 +101,9 @@ func TestPrintListShapes(t *testing.T) {
 	require.NoError(t, printers.PrintList(&ym, "yaml", items))
 	assert.True(t, strings.HasPrefix(js.String(), "["))
 	assert.Contains(t, ym.String(), "kind: List")
-	assert.Error(t, printers.ValidateOutput("wide"))
+	assert.Error(t, printers.ValidateOutput("wide"), "version has no view to widen")
+	assert.NoError(t, printers.ValidateViewOutput("wide"))
+	assert.Error(t, printers.ValidateViewOutput("table"))
 }
 
 // Whatever a container prints, the escaped text holds no control character.
@@ -119,6 +121,27 @@ func FuzzSanitize(f *testing.F) {
 			i += size
 		}
 	})
+}
+
+// Ages read as kubectl get prints them (apimachinery's HumanDuration):
+// hours and minutes below 8h, days and hours below 8d, years past two.
+func TestDescribeAgesLikeKubectl(t *testing.T) {
+	f := testutil.Fixtures(t)[0]
+	for since, want := range map[time.Duration]string{
+		90 * time.Second:              "age 90s",
+		5*time.Hour + 7*time.Minute:   "age 5h7m",
+		50 * time.Hour:                "age 2d2h",
+		(3*365 + 20) * 24 * time.Hour: "age 3y20d",
+		-time.Hour:                    "age <invalid>",
+	} {
+		r := report.Build(f.Pod, nil, classify.BuiltinRules())
+		started := now.Add(-since)
+		r.StartedAt = &started
+		var out bytes.Buffer
+		require.NoError(t, printers.Describe(&out, []report.Pod{r}, printers.DescribeOptions{Now: now}))
+		head, _, _ := strings.Cut(out.String(), "\n")
+		assert.Contains(t, head, "   "+want+"   ", since)
+	}
 }
 
 func TestEscapeC1KeepsTheJSONValue(t *testing.T) {

@@ -48,7 +48,6 @@ const (
 	minBarWidth     = 20
 	maxBarWidth     = 100
 	defaultWidth    = 120 // when --timeline is asked for and the width is unknown
-	columnGap       = 3
 	timelineHeading = "TIMELINE"
 )
 
@@ -87,30 +86,28 @@ func PrintInitTimelines(w io.Writer, format string, tls []inittimeline.Timeline,
 // InitHeader writes the title and the verdict of a pod.
 func InitHeader(w io.Writer, t *inittimeline.Timeline, o InitOptions) {
 	c := o.Color
-	title := t.Name
-	if t.Namespace != "" {
-		title = t.Namespace + "/" + t.Name
-	}
-	head := []string{c.Paint("Pod "+Sanitize(title), bold)}
-	if t.Source != "" {
-		head = append(head, "("+Sanitize(t.Source)+")")
-	}
+	what := podTitle(c, t.Namespace, t.Name, t.Source)
+	var when []string
 	if t.HasStatus {
-		head = append(head, c.Paint(Sanitize(t.Status), statusColor(t.Status)...), t.Ready+" ready")
+		what = append(what, c.Paint(Sanitize(t.Status), statusColor(t.Status)...), t.Ready+" ready")
 		if t.StartedAt != nil {
-			head = append(head, "started "+t.StartedAt.UTC().Format(time.RFC3339))
+			when = append(when, "started "+t.StartedAt.UTC().Format(time.RFC3339))
 		}
 	} else {
-		head = append(head, "no status (manifest)")
+		what = append(what, "no status (manifest)")
 	}
-	fmt.Fprintln(w, strings.Join(head, "   "))
-	fmt.Fprintln(w, Sanitize(t.Verdict))
+	WriteFields(w, o.Width, "   ", append(what[:len(what):len(what)], when...), [][]string{what, when})
+	WriteWrapped(w, o.Width, Sanitize(t.Verdict))
+	if t.NowFromManifest {
+		WriteWrapped(w, o.Width, fmt.Sprintf("times measured up to %s, the newest time in the manifest", t.Now.UTC().Format(time.RFC3339)))
+	}
 }
 
 func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 	InitHeader(w, t, o)
 	fmt.Fprintln(w)
 	header, rows := stepRows(t, o, false)
+	gap := columnSep
 	var plain bytes.Buffer
 	if err := writeTable(&plain, header, rows, ""); err != nil {
 		return err
@@ -118,8 +115,9 @@ func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 	if o.Width > 0 && visibleWidth(plain.String()) > o.Width {
 		// Too wide for the terminal: wrapped rows would double the height.
 		header, rows = stepRows(t, o, true)
+		header, rows, gap = fitTable(o.Width, "", compactColumns(header), rows)
 		plain.Reset()
-		if err := writeTable(&plain, header, rows, ""); err != nil {
+		if err := writeTableGap(&plain, header, rows, "", gap); err != nil {
 			return err
 		}
 	}
@@ -135,14 +133,14 @@ func initBlock(w io.Writer, t *inittimeline.Timeline, o InitOptions) error {
 		}
 		width = defaultWidth
 	}
-	room := width - visibleWidth(plain.String()) - columnGap
+	room := width - visibleWidth(plain.String()) - gap
 	scale := newScale(t)
 	if room >= minBarWidth {
 		room = min(room, maxBarWidth)
 		for i := range rows {
 			rows[i] = append(rows[i], bar(t, &t.Steps[i], scale, room, o.Color))
 		}
-		if err := writeTable(w, append(header, timelineHeading), rows, ""); err != nil {
+		if err := writeTableGap(w, append(header, timelineHeading), rows, "", gap); err != nil {
 			return err
 		}
 		legend(w, scale, o.Color)
@@ -221,6 +219,29 @@ func stepRows(t *inittimeline.Timeline, o InitOptions, compact bool) ([]string, 
 			exit, orNone(Sanitize(reason)), restarts})
 	}
 	return header, rows
+}
+
+// compactColumns say how the compact table gives way when even it is too
+// wide: RESTARTS keeps its count (the verdict tells the last exit), then
+// STARTED goes (DURATION and the order remain), then EXIT (STATE says
+// completed or failed, the verdict the failing step's exit), then long
+// reasons lose their middle. The step, container and kind/role stay whole.
+func compactColumns(header []string) []Column {
+	cols := make([]Column, len(header))
+	for i, h := range header {
+		cols[i] = Column{Header: h}
+		switch h {
+		case "RESTARTS":
+			cols[i].Short, cols[i].ShortAt, cols[i].Elide = restartCount, 1, true
+		case "STARTED":
+			cols[i].DropAt = 2
+		case "EXIT":
+			cols[i].DropAt = 3
+		case "REASON":
+			cols[i].Elide = true
+		}
+	}
+	return cols
 }
 
 func stateColor(s *inittimeline.Step) []string {
@@ -470,9 +491,9 @@ func visibleWidth(s string) int {
 func stepStats(w io.Writer, stats []inittimeline.StepStats, pods int, o InitOptions) error {
 	for _, st := range stats {
 		if st.Slowest {
-			fmt.Fprintf(w, "Slowest init step across %d pods: %s (init %d), median %s, max %s over %d pods\n", pods,
+			WriteWrapped(w, o.Width, fmt.Sprintf("Slowest init step across %d pods: %s (init %d), median %s, max %s over %d pods", pods,
 				o.Color.Paint(fmt.Sprintf("%q", Sanitize(st.Name)), bold), st.Order,
-				inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max), st.Pods)
+				inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max), st.Pods))
 		}
 	}
 	rows := make([][]string, 0, len(stats))
@@ -484,7 +505,8 @@ func stepStats(w io.Writer, stats []inittimeline.StepStats, pods int, o InitOpti
 		rows = append(rows, []string{fmt.Sprint(st.Order), Sanitize(st.Name), fmt.Sprint(st.Pods),
 			inittimeline.FormatSeconds(st.Min), inittimeline.FormatSeconds(st.Median), inittimeline.FormatSeconds(st.Max), mark})
 	}
-	return writeTable(w, []string{"STEP", "INIT", "PODS", "MIN", "MEDIAN", "MAX", ""}, rows, "  ")
+	return WriteTable(w, o.Width, "  ", []Column{{Header: "STEP"}, {Header: "INIT"}, {Header: "PODS"}, {Header: "MIN"},
+		{Header: "MEDIAN"}, {Header: "MAX"}, {Header: ""}}, rows)
 }
 
 // InitChanges writes the transitions seen while watching, one per line, the
@@ -512,6 +534,6 @@ func InitChanges(w io.Writer, t *inittimeline.Timeline, changes []inittimeline.C
 			label = o.Color.Paint(label, bold)
 		}
 		pad := strings.Repeat(" ", max(labels-utf8.RuneCountInString(Sanitize(ch.Label)), 0))
-		fmt.Fprintf(w, "%-*s %s%s   %s\n", timeWidth, at, label, pad, Sanitize(ch.What))
+		WriteHanging(w, o.Width, fmt.Sprintf("%-*s %s%s   ", timeWidth, at, label, pad), Sanitize(ch.What))
 	}
 }

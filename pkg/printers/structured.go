@@ -18,6 +18,16 @@ func ValidateOutput(format string) error {
 	return fmt.Errorf("unknown output format %q: use -o json or -o yaml", format)
 }
 
+// ValidateViewOutput checks the -o value of a command with a view for
+// people, which -o wide prints with every column in full.
+func ValidateViewOutput(format string) error {
+	switch format {
+	case "", FormatWide, "json", "yaml":
+		return nil
+	}
+	return fmt.Errorf("unknown output format %q: use -o wide, -o json or -o yaml", format)
+}
+
 // PrintList writes items as one object when there is one, else as a
 // kubectl-style List (YAML) or a JSON array.
 func PrintList[T any](w io.Writer, format string, items []T) error {

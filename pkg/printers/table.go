@@ -13,6 +13,11 @@ import (
 // writeTable prints rows in kubectl's borderless style: upper-case headers,
 // columns three spaces apart, no trailing blanks.
 func writeTable(w io.Writer, header []string, rows [][]string, indent string) error {
+	return writeTableGap(w, header, rows, indent, columnSep)
+}
+
+// writeTableGap is writeTable with the columns gap spaces apart.
+func writeTableGap(w io.Writer, header []string, rows [][]string, indent string, gap int) error {
 	var buf bytes.Buffer
 	table := tablewriter.NewTable(&buf,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
@@ -25,7 +30,7 @@ func writeTable(w io.Writer, header []string, rows [][]string, indent string) er
 		})),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithAlignment(tw.Alignment{tw.AlignLeft}),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: "   ", Overwrite: true}),
+		tablewriter.WithPadding(tw.Padding{Left: "", Right: strings.Repeat(" ", gap), Overwrite: true}),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithTrimSpace(tw.Off),

@@ -2,11 +2,13 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podmodel"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
@@ -24,126 +26,75 @@ const (
 	SeverityInfo    = "info"
 )
 
-// Exit codes a process gets when the kubelet stops it: 128+SIGTERM, 128+SIGKILL.
-const (
-	exitSIGTERM = 143
-	exitSIGKILL = 137
-)
-
-var imageErrors = map[string]bool{
-	"ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true,
-	"ErrImageNeverPull": true, "RegistryUnavailable": true,
-}
-
-var startErrors = map[string]bool{
-	"CreateContainerConfigError": true, "CreateContainerError": true,
-	"RunContainerError": true, "PreStartHookError": true, "PostStartHookError": true,
-}
-
-func findings(pod *corev1.Pod, r *Pod, warnings []string) []Finding {
+func findings(pod *corev1.Pod, m *podmodel.Pod, warnings []string) []Finding {
 	out := []Finding{}
 	for _, w := range warnings {
 		out = append(out, Finding{Severity: SeverityWarning, Message: w})
 	}
-	out = append(out, jobSidecarFindings(pod, r)...)
-	if !r.HasStatus {
+	out = append(out, jobSidecarFindings(pod, m)...)
+	if !m.HasStatus {
 		return out
 	}
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-			out = append(out, Finding{Severity: SeverityWarning,
-				Message: strings.TrimSpace(fmt.Sprintf("pod is not scheduled: %s %s", c.Reason, c.Message))})
-		}
+	if m.Unscheduled {
+		out = append(out, Finding{Severity: SeverityWarning,
+			Message: strings.TrimSpace("pod is not scheduled: " + m.NotScheduled)})
 	}
-	out = append(out, initFindings(r)...)
-	appsDone := appContainersFinished(r)
-	for i := range r.Containers {
-		out = append(out, containerFindings(&r.Containers[i], appsDone)...)
+	b := m.Blocker()
+	if b != nil {
+		out = append(out, blockerFinding(m, b))
+	}
+	for i := range m.Containers {
+		out = append(out, containerFindings(&m.Containers[i], &m.Containers[i] == b)...)
 	}
 	return out
 }
 
-// initFindings reports the init step that holds the pod back, if any: init
-// containers run one at a time, so the first unfinished one blocks the rest.
-func initFindings(r *Pod) []Finding {
-	var steps []*Container
-	for i := range r.Containers {
-		c := &r.Containers[i]
-		switch {
-		case c.Kind == classify.KindInit || c.Kind == classify.KindSidecar:
-			steps = append(steps, c)
-		case c.Kind == classify.KindContainer && (c.State == StateRunning || c.State == StateTerminated):
-			// The app containers have started: initialisation is over.
-			return nil
-		}
+// blockerFinding says which init step holds the pod back and why.
+func blockerFinding(m *podmodel.Pod, c *podmodel.Container) Finding {
+	blocked := "the app containers"
+	if after := m.StepsAfter(c); len(after) > 0 {
+		blocked = quoted(after) + " and the app containers"
 	}
-	for i, c := range steps {
-		if c.status == nil {
-			return nil
-		}
-		if c.Kind == classify.KindSidecar && c.Started {
-			continue
-		}
-		if c.Kind == classify.KindInit && c.State == StateTerminated && c.ExitCode != nil && *c.ExitCode == 0 {
-			continue
-		}
-		var waiting []string
-		for _, later := range steps[i+1:] {
-			waiting = append(waiting, fmt.Sprintf("%q", later.Name))
-		}
-		blocked := "the app containers"
-		if len(waiting) > 0 {
-			blocked = strings.Join(waiting, ", ") + " and the app containers"
-		}
-		step := fmt.Sprintf("%s %q (%d/%d)", c.Kind, c.Name, c.Order, len(steps))
-		if failing(c) {
-			return []Finding{{Severity: SeverityError, Container: c.Name,
-				Message: fmt.Sprintf("%s is failing: %s; it blocks %s", step, describeFailure(c), blocked)}}
-		}
-		if c.State == StateWaiting && (imageErrors[c.Reason] || startErrors[c.Reason]) {
-			return []Finding{{Severity: SeverityError, Container: c.Name,
-				Message: fmt.Sprintf("%s cannot start: %s; it blocks %s", step, withMessage(c.Reason, c.Message), blocked)}}
-		}
-		if c.Kind == classify.KindSidecar && c.State == StateRunning {
-			return []Finding{{Severity: SeverityInfo, Container: c.Name,
-				Message: fmt.Sprintf("%s is running but has not passed its startup probe yet; %s wait for it", step, blocked)}}
-		}
-		return []Finding{{Severity: SeverityInfo, Container: c.Name,
-			Message: fmt.Sprintf("%s has not finished (%s); %s wait for it", step, stateWords(c), blocked)}}
+	step := fmt.Sprintf("%s %q (%d/%d)", c.Kind, c.Name, c.Order, m.InitSteps)
+	f := func(sev, format string, args ...any) Finding {
+		return Finding{Severity: sev, Container: c.Name, Message: fmt.Sprintf(format, args...)}
 	}
-	return nil
-}
-
-func failing(c *Container) bool {
-	if c.State == StateTerminated && c.ExitCode != nil && *c.ExitCode != 0 {
-		return true
+	switch {
+	case c.Failing():
+		return f(SeverityError, "%s is failing: %s; it blocks %s", step, describeFailure(c), blocked)
+	case c.CannotPull() || c.CannotCreate():
+		return f(SeverityError, "%s cannot start: %s; it blocks %s", step, withMessage(c.Reason, c.Message), blocked)
+	case c.Kind == classify.KindSidecar && c.State == podmodel.StateRunning:
+		return f(SeverityInfo, "%s is running but has not passed its startup probe yet; %s wait for it", step, blocked)
 	}
-	if c.State == StateWaiting && c.Reason == "CrashLoopBackOff" {
-		return true
-	}
-	return c.Restarts > 0 && c.LastState != nil && c.LastState.ExitCode != 0 && c.State != StateRunning
+	return f(SeverityInfo, "%s has not finished (%s); %s wait for it", step, stateWords(c), blocked)
 }
 
 // describeFailure says "CrashLoopBackOff, last exit 1 (Error), 4 restarts".
-func describeFailure(c *Container) string {
+func describeFailure(c *podmodel.Container) string {
 	var parts []string
 	switch c.State {
-	case StateWaiting:
+	case podmodel.StateWaiting:
 		if c.Reason != "" {
 			parts = append(parts, c.Reason)
 		}
 		if c.LastState != nil {
 			parts = append(parts, "last exit "+podstatus.ExitWords(c.LastState.ExitCode, c.LastState.Reason))
 		}
-	case StateTerminated:
+	case podmodel.StateTerminated:
 		parts = append(parts, "exit "+podstatus.ExitWords(*c.ExitCode, c.Reason))
-	default:
-		if c.LastState != nil {
-			parts = append(parts, "last exit "+podstatus.ExitWords(c.LastState.ExitCode, c.LastState.Reason))
-		}
 	}
 	parts = append(parts, podstatus.Plural(int(c.Restarts), "restart", "restarts"))
 	return strings.Join(parts, ", ")
+}
+
+// quoted: `"a", "b"`.
+func quoted(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strconv.Quote(n)
+	}
+	return strings.Join(out, ", ")
 }
 
 func withMessage(reason, msg string) string {
@@ -153,34 +104,20 @@ func withMessage(reason, msg string) string {
 	return reason + ": " + msg
 }
 
-func stateWords(c *Container) string {
-	if c.Reason != "" {
-		return c.State + ", " + c.Reason
+// stateWords: "waiting, ContainerCreating", or "not started yet" for a step
+// the kubelet has not reported on.
+func stateWords(c *podmodel.Container) string {
+	switch {
+	case c.State == podmodel.StateUnknown:
+		return "not started yet"
+	case c.Reason != "":
+		return string(c.State) + ", " + c.Reason
 	}
-	return c.State
+	return string(c.State)
 }
 
-// appContainersFinished tells whether every regular container has terminated,
-// after which the kubelet stops native sidecars (SIGTERM, then SIGKILL).
-func appContainersFinished(r *Pod) bool {
-	if r.Phase == string(corev1.PodSucceeded) || r.Phase == string(corev1.PodFailed) {
-		return true
-	}
-	any := false
-	for _, c := range r.Containers {
-		if c.Kind != classify.KindContainer {
-			continue
-		}
-		any = true
-		if c.State != StateTerminated {
-			return false
-		}
-	}
-	return any
-}
-
-func containerFindings(c *Container, appsDone bool) []Finding {
-	if c.status == nil {
+func containerFindings(c *podmodel.Container, blocker bool) []Finding {
+	if c.Status == nil {
 		return nil
 	}
 	f := func(sev, format string, args ...any) Finding {
@@ -191,8 +128,8 @@ func containerFindings(c *Container, appsDone bool) []Finding {
 	oom := c.Reason == "OOMKilled" || (c.LastState != nil && c.LastState.Reason == "OOMKilled")
 	if oom {
 		limit := ""
-		if c.spec != nil {
-			if q, ok := c.spec.Resources.Limits[corev1.ResourceMemory]; ok {
+		if c.Spec != nil {
+			if q, ok := c.Spec.Resources.Limits[corev1.ResourceMemory]; ok {
 				limit = fmt.Sprintf(" (memory limit %s)", q.String())
 			}
 		}
@@ -202,22 +139,23 @@ func containerFindings(c *Container, appsDone bool) []Finding {
 		}
 		out = append(out, f(SeverityError, "%s %s OOMKilled: it used more memory than allowed%s; %s", name, when, limit, podstatus.Plural(int(c.Restarts), "restart", "restarts")))
 	}
-	// Init containers' failures are reported once, as the blocker.
-	if c.Kind == classify.KindInit {
+	// Init steps' failures are reported once, as the blocker.
+	if c.Kind == classify.KindInit || blocker {
 		return out
 	}
 	switch {
-	case c.Kind == classify.KindSidecar && appsDone && c.State == StateTerminated && c.ExitCode != nil &&
-		(*c.ExitCode == exitSIGKILL || *c.ExitCode == exitSIGTERM):
+	case c.Shutdown:
 		out = append(out, f(SeverityInfo, "%s exited %d after the app containers finished: the kubelet stopped it at pod shutdown, expected for a native sidecar, not a failure", name, *c.ExitCode))
-	case c.State == StateWaiting && imageErrors[c.Reason]:
+	case c.CannotPull():
 		out = append(out, f(SeverityError, "%s cannot pull its image %q: %s", name, c.Image, withMessage(c.Reason, c.Message)))
-	case c.State == StateWaiting && startErrors[c.Reason]:
+	case c.CannotCreate():
 		out = append(out, f(SeverityError, "%s cannot start: %s", name, withMessage(c.Reason, c.Message)))
-	case c.State == StateWaiting && c.Reason == "CrashLoopBackOff":
+	case c.State == podmodel.StateWaiting && c.Reason == "CrashLoopBackOff":
 		out = append(out, f(SeverityError, "%s is crash-looping: %s", name, describeFailure(c)))
-	case c.State == StateTerminated && c.ExitCode != nil && *c.ExitCode != 0 && !oom:
+	case c.State == podmodel.StateTerminated && c.Failing() && !oom:
 		out = append(out, f(SeverityError, "%s exited %s", name, podstatus.ExitWords(*c.ExitCode, c.Reason)))
+	case c.Failing() && !oom:
+		out = append(out, f(SeverityError, "%s is failing: %s", name, describeFailure(c)))
 	case c.Restarts > 0 && !oom:
 		last := ""
 		if c.LastState != nil {
@@ -225,7 +163,7 @@ func containerFindings(c *Container, appsDone bool) []Finding {
 		}
 		out = append(out, f(SeverityWarning, "%s restarted %s%s", name, podstatus.TimesWords(c.Restarts), last))
 	}
-	if c.State == StateRunning && !c.Ready && c.Kind != classify.KindEphemeral {
+	if c.State == podmodel.StateRunning && !c.Ready && c.Kind != classify.KindEphemeral {
 		out = append(out, f(SeverityWarning, "%s is running but not ready", name))
 	}
 	return out
@@ -233,12 +171,12 @@ func containerFindings(c *Container, appsDone bool) []Finding {
 
 // jobSidecarFindings: a helper kept in spec.containers of a pod that must
 // finish (restartPolicy Never/OnFailure, e.g. a Job) keeps it from completing.
-func jobSidecarFindings(pod *corev1.Pod, r *Pod) []Finding {
+func jobSidecarFindings(pod *corev1.Pod, m *podmodel.Pod) []Finding {
 	if pod.Spec.RestartPolicy == "" || pod.Spec.RestartPolicy == corev1.RestartPolicyAlways {
 		return nil
 	}
 	var out []Finding
-	for _, c := range r.Containers {
+	for _, c := range m.Containers {
 		if c.Kind != classify.KindContainer || c.Role == classify.RoleMain {
 			continue
 		}

@@ -11,7 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podmodel"
 )
 
 // Pod is the report of one pod. Its JSON form is the documented schema of
@@ -58,17 +58,10 @@ type Container struct {
 	LastState  *LastState    `json:"lastState"`
 	Ports      []Port        `json:"ports"`
 	Mounts     []Mount       `json:"mounts"`
-	status     *corev1.ContainerStatus
-	spec       *corev1.Container
 }
 
 // LastState is the previous termination of a restarted container.
-type LastState struct {
-	Reason     string     `json:"reason"`
-	ExitCode   int32      `json:"exitCode"`
-	StartedAt  *time.Time `json:"startedAt,omitempty"`
-	FinishedAt *time.Time `json:"finishedAt,omitempty"`
-}
+type LastState = podmodel.Termination
 
 // Port is a declared container port.
 type Port struct {
@@ -112,87 +105,45 @@ type Event struct {
 
 // States of a container.
 const (
-	StateWaiting    = "waiting"
-	StateRunning    = "running"
-	StateTerminated = "terminated"
-	StateUnknown    = "unknown"
+	StateWaiting    = string(podmodel.StateWaiting)
+	StateRunning    = string(podmodel.StateRunning)
+	StateTerminated = string(podmodel.StateTerminated)
+	StateUnknown    = string(podmodel.StateUnknown)
 )
 
 // Build makes the report of one pod. Events may be nil (no cluster).
 func Build(pod *corev1.Pod, events []corev1.Event, rules classify.Rules) Pod {
 	cls := classify.Classify(pod, rules)
-	sum := podstatus.Summarize(pod)
-	r := Pod{
-		Namespace: pod.Namespace,
-		Name:      pod.Name,
-		Node:      pod.Spec.NodeName,
-		Phase:     string(pod.Status.Phase),
-		HasStatus: HasStatus(pod),
-		Main:      cls.Main,
-		Volumes:   volumes(pod),
-		Events:    convertEvents(events),
-	}
+	model := podmodel.Build(pod, cls)
+	r := Pod{Namespace: model.Namespace, Name: model.Name, Node: pod.Spec.NodeName, Phase: string(model.Phase),
+		Status: model.Status, Ready: model.Ready, Restarts: model.Restarts, HasStatus: model.HasStatus,
+		Main: cls.Main, Volumes: volumes(pod), Events: convertEvents(events)}
 	if r.HasStatus {
-		r.Status, r.Ready, r.Restarts = sum.Status, sum.Ready(), sum.Restarts
-		if !sum.LastRestartAt.IsZero() {
-			r.LastRestartAt = timePtr(sum.LastRestartAt)
-		}
-		if pod.Status.StartTime != nil {
-			r.StartedAt = timePtr(pod.Status.StartTime.Time)
-		}
-	} else {
-		r.Ready = sum.Ready()
+		r.StartedAt = model.StartTime
+		r.LastRestartAt = model.LastRestartAt
 	}
-	specs := containerSpecs(pod)
-	statuses := containerStatuses(pod)
-	for _, c := range cls.Containers {
-		r.Containers = append(r.Containers, buildContainer(c, specs[c.Name], statuses[c.Name]))
+	for i := range model.Containers {
+		r.Containers = append(r.Containers, containerView(&model.Containers[i]))
 	}
-	r.Findings = findings(pod, &r, cls.Warnings)
+	r.Findings = findings(pod, &model, cls.Warnings)
 	return r
 }
 
-// HasStatus tells a pod read from a cluster (or a manifest with a status
-// block) from a bare spec or template.
-func HasStatus(pod *corev1.Pod) bool {
-	s := pod.Status
-	return s.Phase != "" || len(s.ContainerStatuses) > 0 || len(s.InitContainerStatuses) > 0 || len(s.Conditions) > 0
-}
-
-func buildContainer(c classify.Container, spec *corev1.Container, st *corev1.ContainerStatus) Container {
+// containerView is the documented JSON form of one container.
+func containerView(c *podmodel.Container) Container {
 	out := Container{
 		Name: c.Name, Image: c.Image, Kind: c.Kind, Role: c.Role, Order: c.Order, Reasons: c.Reasons,
-		State: StateUnknown, Ports: []Port{}, Mounts: []Mount{}, spec: spec, status: st,
+		State: string(c.State), Reason: c.Reason, Message: c.Message, ExitCode: c.ExitCode,
+		Restarts: c.Restarts, Ready: c.Ready, Started: c.Started, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt,
+		LastState: c.LastState, Ports: []Port{}, Mounts: []Mount{},
 	}
-	if spec != nil {
-		for _, p := range spec.Ports {
+	if c.Spec != nil {
+		for _, p := range c.Spec.Ports {
 			out.Ports = append(out.Ports, Port{Name: p.Name, ContainerPort: p.ContainerPort, Protocol: protocol(p.Protocol)})
 		}
-		for _, m := range spec.VolumeMounts {
+		for _, m := range c.Spec.VolumeMounts {
 			out.Mounts = append(out.Mounts, Mount{Volume: m.Name, Path: m.MountPath, ReadOnly: m.ReadOnly})
 		}
-	}
-	if st == nil {
-		return out
-	}
-	out.Restarts, out.Ready = st.RestartCount, st.Ready
-	out.Started = st.Started != nil && *st.Started
-	switch s := st.State; {
-	case s.Running != nil:
-		out.State = StateRunning
-		out.StartedAt = timePtr(s.Running.StartedAt.Time)
-	case s.Terminated != nil:
-		out.State, out.Reason, out.Message = StateTerminated, s.Terminated.Reason, s.Terminated.Message
-		code := s.Terminated.ExitCode
-		out.ExitCode = &code
-		out.StartedAt = timePtr(s.Terminated.StartedAt.Time)
-		out.FinishedAt = timePtr(s.Terminated.FinishedAt.Time)
-	case s.Waiting != nil:
-		out.State, out.Reason, out.Message = StateWaiting, s.Waiting.Reason, s.Waiting.Message
-	}
-	if t := st.LastTerminationState.Terminated; t != nil {
-		out.LastState = &LastState{Reason: t.Reason, ExitCode: t.ExitCode,
-			StartedAt: timePtr(t.StartedAt.Time), FinishedAt: timePtr(t.FinishedAt.Time)}
 	}
 	return out
 }
@@ -216,31 +167,6 @@ func volumes(pod *corev1.Pod) []Volume {
 			rv.Mounts = append(rv.Mounts, VolumeMount{Container: m.Container, Path: m.Path, ReadOnly: m.ReadOnly})
 		}
 		out = append(out, rv)
-	}
-	return out
-}
-
-func containerSpecs(pod *corev1.Pod) map[string]*corev1.Container {
-	out := map[string]*corev1.Container{}
-	for i := range pod.Spec.InitContainers {
-		out[pod.Spec.InitContainers[i].Name] = &pod.Spec.InitContainers[i]
-	}
-	for i := range pod.Spec.Containers {
-		out[pod.Spec.Containers[i].Name] = &pod.Spec.Containers[i]
-	}
-	for i := range pod.Spec.EphemeralContainers {
-		c := corev1.Container(pod.Spec.EphemeralContainers[i].EphemeralContainerCommon)
-		out[c.Name] = &c
-	}
-	return out
-}
-
-func containerStatuses(pod *corev1.Pod) map[string]*corev1.ContainerStatus {
-	out := map[string]*corev1.ContainerStatus{}
-	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses, pod.Status.EphemeralContainerStatuses} {
-		for i := range list {
-			out[list[i].Name] = &list[i]
-		}
 	}
 	return out
 }

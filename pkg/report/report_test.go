@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -114,4 +115,26 @@ func TestJobWithClassicSidecarIsFlagged(t *testing.T) {
 	r := build(p)
 	require.NotEmpty(t, r.Findings)
 	assert.Contains(t, r.Findings[0].Message, `sidecar "sidecar" is a regular container in a pod with restartPolicy Never`)
+}
+
+// A native sidecar that blocks the init sequence is reported once, as the blocker.
+func TestBlockingSidecarReportedOnce(t *testing.T) {
+	p := testutil.LoadPod(t, testutil.RepoRoot()+"/pkg/inittimeline/testdata/sidecar-oom-restarts.yaml")
+	no := false
+	st := &p.Status.InitContainerStatuses[0]
+	st.Started, st.Ready = &no, false
+	st.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
+	p.Status.InitContainerStatuses = p.Status.InitContainerStatuses[:1]
+	p.Status.ContainerStatuses[0].State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "PodInitializing"}}
+	p.Status.Phase = corev1.PodPending
+	p.Status.Conditions = nil
+	r := build(p)
+	var about []string
+	for _, f := range r.Findings {
+		if f.Container == "vault-agent" && !strings.Contains(f.Message, "was last OOMKilled") {
+			about = append(about, f.Message)
+		}
+	}
+	require.Len(t, about, 1, about)
+	assert.Contains(t, about[0], `sidecar "vault-agent" (1/2) is failing: CrashLoopBackOff, last exit 137 (OOMKilled), 4 restarts; it blocks "load-secrets" and the app containers`)
 }

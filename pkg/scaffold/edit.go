@@ -324,9 +324,7 @@ func renderItem(it renderedItem, dash int) (string, error) {
 	pad := strings.Repeat(" ", dash)
 	var b strings.Builder
 	if it.comment != "" {
-		for _, c := range strings.Split(wrapComment(it.comment, 100), "\n") {
-			b.WriteString(pad + c + "\n")
-		}
+		b.WriteString(pad + noteComment(it.comment) + "\n")
 	}
 	first := true
 	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
@@ -364,7 +362,7 @@ func rewriteDocument(root, spec *yaml.Node, mainName string, add *addition, expl
 				annotate(n, note)
 			}
 			if it.comment != "" {
-				n.HeadComment = wrapComment(it.comment, 100)
+				n.HeadComment = noteComment(it.comment)
 			}
 			seq.Content = append(seq.Content, n)
 		}

@@ -78,7 +78,7 @@ func Inject(src []byte, source string, o Options, kindSet, explain bool) (Inject
 	if err := t.appendConfigMaps(&out, add, o, explain); err != nil {
 		return InjectResult{}, err
 	}
-	return InjectResult{Manifest: out.Bytes(), Target: t.ref(), Warnings: warnings}, nil
+	return InjectResult{Manifest: fitNotes(out.Bytes(), o.CommentWidth), Target: t.ref(), Warnings: warnings}, nil
 }
 
 // injectTarget is the document Inject edits and what it learnt about it.
@@ -221,7 +221,7 @@ func (t *injectTarget) appendConfigMaps(out *bytes.Buffer, add *addition, o Opti
 		objs[i] = Object{Object: cm, Notes: []Note{{Path: []string{"data"},
 			Text: fmt.Sprintf("added by kubectl pods-pattern scaffold %s: configuration for %s", o.Pattern, add.helper.Name)}}}
 	}
-	extra, err := Render(objs, "yaml", explain)
+	extra, err := render(objs, "yaml", explain)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,21 @@ import (
 // with the notes as comments when explain is set) or JSON (one object, or a
 // v1 List when there are several, as kubectl get -o json prints).
 func Render(objs []Object, format string, explain bool) ([]byte, error) {
+	return RenderWidth(objs, format, explain, 0)
+}
+
+// RenderWidth is Render with the notes wrapped to fit a terminal of width
+// columns (see FitNotes).
+func RenderWidth(objs []Object, format string, explain bool, width int) ([]byte, error) {
+	out, err := render(objs, format, explain)
+	if err != nil {
+		return nil, err
+	}
+	return fitNotes(out, width), nil
+}
+
+// render is Render with each note on one marked line, for fitNotes.
+func render(objs []Object, format string, explain bool) ([]byte, error) {
 	nodes := make([]*yaml.Node, len(objs))
 	for i, o := range objs {
 		n, err := toNode(o.Object)
@@ -221,7 +236,7 @@ func annotate(root *yaml.Node, note Note) {
 	if target == nil {
 		return
 	}
-	text := wrapComment(note.Text, 100)
+	text := noteComment(note.Text)
 	if target.HeadComment != "" {
 		target.HeadComment += "\n"
 	}
@@ -238,6 +253,47 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// noteMark starts the comment line of a note until fitNotes wraps it: a
+// private-use character, so that no comment or literal block of the user's
+// manifest is taken for a note.
+const noteMark = "\uE000"
+
+// noteComment is a note as one marked comment line.
+func noteComment(text string) string {
+	return "#" + noteMark + " " + strings.Join(strings.Fields(text), " ")
+}
+
+// noteWidth is the widest a note's text runs, "# " included: a paragraph a
+// person reads at a glance, on a terminal or in a file.
+const noteWidth = 100
+
+// fitNotes wraps each marked note into "# " lines at its indentation. On a
+// terminal of width columns (0: not a terminal) the lines end by the last
+// column; elsewhere the text is noteWidth wide, indentation aside.
+func fitNotes(manifest []byte, width int) []byte {
+	if !bytes.Contains(manifest, []byte(noteMark)) {
+		return manifest
+	}
+	var b bytes.Buffer
+	for _, line := range strings.SplitAfter(string(manifest), "\n") {
+		body := strings.TrimLeft(line, " ")
+		text, ok := strings.CutPrefix(body, "#"+noteMark+" ")
+		if !ok {
+			b.WriteString(line)
+			continue
+		}
+		pad := line[:len(line)-len(body)]
+		w := noteWidth
+		if width > 0 {
+			w = min(noteWidth, max(width-len(pad), 30))
+		}
+		for _, c := range strings.Split(wrapComment(strings.TrimSuffix(text, "\n"), w), "\n") {
+			b.WriteString(pad + c + "\n")
+		}
+	}
+	return b.Bytes()
 }
 
 // wrapComment breaks text into "# " lines of at most width characters.

@@ -101,6 +101,9 @@ type Options struct {
 	Upstream string
 	// Schedule is the CronJob's schedule.
 	Schedule string
+	// CommentWidth is the terminal's width, which --explain's comments fit;
+	// 0 when the output is not a terminal.
+	CommentWidth int
 }
 
 // Object is one manifest object with the notes --explain prints beside it.
