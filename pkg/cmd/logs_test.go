@@ -204,8 +204,11 @@ func TestLogsFlags(t *testing.T) {
 			out: `{"time":"2026-11-26T03:30:01.000000000Z","namespace":"default","pod":"nx","container":"nginx","marker":"restart","exitCode":1,"reason":"Error","ranSeconds":60,"restartCount":1}` + "\n"},
 		{name: "no container matches", args: []string{"nx", "-c", "nope*"},
 			err: "no container matches -c/--exclude-container/--role: pod nx has nginx (main), sidecar (sidecar)"},
-		{name: "too many streams", args: []string{"nx", "--max-log-requests", "1"},
-			err: "this would open 2 log streams, more than --max-log-requests=1: narrow with -c, --role or -l, or raise --max-log-requests"},
+		{name: "more streams than --max-log-requests are read in turns and merged", args: []string{"nx", "--max-log-requests", "1"},
+			out: "[nginx main] 10.0.0.1 - - \"GET /?unknown HTTP/1.1\" 404 153\n[sidecar sidecar] tick\n" +
+				"[nginx main] 2026/11/26 03:30:03 [error] 29#29: *1 open() \"/usr/share/nginx/html/unknown\" failed\n[sidecar sidecar] Error discovered!\n"},
+		{name: "a follow needs every stream open", args: []string{"nx", "-f", "--max-log-requests", "1"},
+			err: "following keeps every stream open: this needs 2 log streams, more than --max-log-requests=1: raise it to 2, or narrow with -c, --role or -l"},
 		{name: "bad tail", args: []string{"nx", "--tail", "-2"}, err: "--tail must be >= -1"},
 		{name: "since and since-time", args: []string{"nx", "--since", "1m", "--since-time", t3}, err: "use --since or --since-time, not both"},
 		{name: "bad since-time", args: []string{"nx", "--since-time", "yesterday"}, err: `--since-time must be an RFC3339 time like 2026-01-02T15:04:05Z, got "yesterday"`},

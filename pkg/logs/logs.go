@@ -85,6 +85,10 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	if err != nil {
 		return err
 	}
+	if err := r.spillOverCap(len(planned)); err != nil {
+		return err
+	}
+	defer func() { _ = r.spill.close() }()
 	streams := len(planned)
 	if cfg.Events {
 		streams++
@@ -106,8 +110,7 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	return err
 }
 
-// planAll plans the streams of the pods found at the start, within
-// --max-log-requests.
+// planAll plans the streams of the pods found at the start.
 func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
 	var planned []plannedStream
 	selected := 0
@@ -119,9 +122,6 @@ func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
 	}
 	if selected == 0 {
 		return nil, noContainersError(pods, r.cfg.Rules)
-	}
-	if len(planned) > r.cfg.MaxLogRequests {
-		return nil, fmt.Errorf("this would open %d log streams, more than --max-log-requests=%d: narrow with -c, --role or -l, or raise --max-log-requests", len(planned), r.cfg.MaxLogRequests)
 	}
 	return planned, nil
 }
@@ -189,6 +189,7 @@ type run struct {
 	eventsID  int                         // its merger stream id
 	eventPods map[string]eventPod         // namespace/name: the pods being read
 	markers   map[int]*printers.LogMarker // by stream id, until emitted
+	spill     *spillStore                 // more streams than --max-log-requests (spill.go)
 }
 
 // closeInput says no stream will join; the events stream, which would not
@@ -207,7 +208,7 @@ func (r *run) attach(p plannedStream) bool {
 	if r.attached[p.key] {
 		return false
 	}
-	if int(r.open.Load()) >= r.cfg.MaxLogRequests {
+	if r.spill == nil && int(r.open.Load()) >= r.cfg.MaxLogRequests {
 		if !r.warned {
 			r.warned = true
 			fmt.Fprintf(r.errOut, "warning: --max-log-requests=%d reached: %s and later containers are not followed\n",
@@ -225,8 +226,11 @@ func (r *run) attach(p plannedStream) bool {
 	if !r.stamped {
 		p.marker = nil
 	}
+	if r.spill != nil {
+		src = &spilledSource{Source: log, store: r.spill}
+	}
 	if p.marker != nil {
-		src = newMarkedSource(log, p.marker)
+		src = newMarkedSource(src, p.marker)
 	}
 	r.open.Add(1)
 	id := r.merger.Add(&countedSource{Source: src, done: func() { r.open.Add(-1) }})
