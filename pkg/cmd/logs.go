@@ -290,7 +290,11 @@ func (o *LogsOptions) ToLogOptions() corev1.PodLogOptions {
 
 // newClient is the targets' client with room for one request per stream:
 // client-go's default rate limit (5/s, burst 10) would open 50 streams over
-// 8 seconds and hold their lines back. It speaks HTTP/1.1: over HTTP/2 every
+// 8 seconds and hold their lines back, and any fixed rate would throttle
+// the hundreds of streams read in turns past --max-log-requests (kubectl
+// and stern take two minutes for 600). --max-log-requests already bounds
+// the requests in flight, and the server's priority and fairness guards
+// it, so the client-side limit is off. It speaks HTTP/1.1: over HTTP/2 every
 // stream the merge is not reading yet would be buffered in this process up
 // to its 4 MiB flow-control window; over one TCP connection per stream the
 // kernel holds it back instead, and memory stays flat.
@@ -301,8 +305,7 @@ func (o *LogsOptions) newClient() (kubernetes.Interface, error) {
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.NextProtos = []string{"http/1.1"}
-	cfg.QPS = float32(max(50, o.MaxLogRequests))
-	cfg.Burst = 2*o.MaxLogRequests + 10
+	cfg.QPS = -1 // client-go: a negative QPS means no rate limiter
 	return kubernetes.NewForConfig(cfg)
 }
 
