@@ -64,6 +64,16 @@ type Result struct {
 	Containers []Container
 	// Warnings are problems with the pod's own role annotation.
 	Warnings []string
+	// Ambiguous lists the containers whose evidence points to two roles
+	// equally: the pod should say with the roles annotation.
+	Ambiguous []Ambiguity
+}
+
+// Ambiguity is a container whose role the evidence does not settle.
+type Ambiguity struct {
+	Container string
+	Message   string
+	aboutMain bool // the main container was guessed
 }
 
 // Find returns the named container or nil.
@@ -76,12 +86,29 @@ func (r *Result) Find(name string) *Container {
 	return nil
 }
 
-// Classify assigns kinds and roles. Rules are tried in order (user rules first).
+// Context is what is known around the pod, beyond its own spec. The zero
+// value (a manifest, no cluster) is fine.
+type Context struct {
+	// Services of the pod's namespace; those whose selector matches the pod
+	// tell which container takes the traffic.
+	Services []corev1.Service
+}
+
+// Classify assigns kinds and roles from the pod alone. Rules are tried in
+// order (user rules first).
 func Classify(pod *corev1.Pod, rules Rules) Result {
+	return ClassifyIn(pod, rules, Context{})
+}
+
+// ClassifyIn assigns kinds and roles, also weighing what the context says.
+func ClassifyIn(pod *corev1.Pod, rules Rules, cx Context) Result {
 	var res Result
 	overrides, warnings := parseRolesAnnotation(pod)
 	res.Warnings = warnings
 	ann := pod.Annotations
+	w := readWiring(pod)
+	targets := serviceTargets(pod, cx.Services, w)
+	matched := map[string]ruleMatch{}
 
 	for i, c := range pod.Spec.InitContainers {
 		cc := Container{Name: c.Name, Image: c.Image, Kind: KindInit, Role: RoleInit, Order: i + 1}
@@ -90,7 +117,7 @@ func Classify(pod *corev1.Pod, rules Rules) Result {
 			cc.Role = RoleSidecar
 			cc.Reasons = append(cc.Reasons, "init container with restartPolicy: Always (native sidecar)")
 			if rule, why := rules.Match(c.Name, c.Image, ann); rule != nil && rule.Role != RoleMain {
-				cc.Role = rule.Role
+				matched[c.Name] = ruleMatch{rule, why}
 				cc.Reasons = append(cc.Reasons, why)
 			}
 		} else {
@@ -99,8 +126,31 @@ func Classify(pod *corev1.Pod, rules Rules) Result {
 		res.Containers = append(res.Containers, cc)
 	}
 
-	regular := classifyRegular(pod, rules)
+	regular, mainIdx, guess := classifyRegular(pod, rules, w, targets, matched)
 	res.Containers = append(res.Containers, regular...)
+	if guess != "" {
+		res.Ambiguous = append(res.Ambiguous, Ambiguity{Container: regular[mainIdx].Name, Message: guess, aboutMain: true})
+	}
+	mainName := ""
+	if mainIdx >= 0 {
+		mainName = regular[mainIdx].Name
+	}
+	for i := range res.Containers {
+		c := &res.Containers[i]
+		helper := c.Kind == KindSidecar || (c.Kind == KindContainer && c.Role == "")
+		if !helper || mainName == "" {
+			if c.Role == "" {
+				c.Role = RoleSidecar
+			}
+			continue
+		}
+		v := weigh(c.Name, mainName, matched[c.Name], w, targets[c.Name])
+		c.Role = v.role
+		c.Reasons = append(c.Reasons, v.reasons...)
+		if v.ambiguous != "" {
+			res.Ambiguous = append(res.Ambiguous, Ambiguity{Container: c.Name, Message: v.ambiguous})
+		}
+	}
 
 	for _, e := range pod.Spec.EphemeralContainers {
 		cc := Container{Name: e.Name, Image: e.Image, Kind: KindEphemeral, Role: RoleDebug,
@@ -118,6 +168,18 @@ func Classify(pod *corev1.Pod, rules Rules) Result {
 			c.Reasons = append([]string{fmt.Sprintf("annotation %s says %s", RolesAnnotation, role)}, c.Reasons...)
 		}
 	}
+	// The annotation settles what the evidence could not.
+	namesMain := false
+	for _, role := range overrides {
+		namesMain = namesMain || role == RoleMain
+	}
+	kept := res.Ambiguous[:0]
+	for _, a := range res.Ambiguous {
+		if _, ok := overrides[a.Container]; !ok && !(a.aboutMain && namesMain) {
+			kept = append(kept, a)
+		}
+	}
+	res.Ambiguous = kept
 	for _, c := range res.Containers {
 		if c.Role == RoleMain && c.Kind == KindContainer {
 			res.Main = c.Name
@@ -142,8 +204,15 @@ func Classify(pod *corev1.Pod, rules Rules) Result {
 	return res
 }
 
-// classifyRegular picks the main container and the helpers among spec.containers.
-func classifyRegular(pod *corev1.Pod, rules Rules) []Container {
+// ruleMatch is the rule that names a helper and the evidence in words.
+type ruleMatch struct {
+	rule *Rule
+	why  string
+}
+
+// classifyRegular picks the main container among spec.containers and gives
+// the helpers named by a rule their rule; the others are weighed afterwards.
+func classifyRegular(pod *corev1.Pod, rules Rules, w *wiring, targets map[string][]serviceTarget, matched map[string]ruleMatch) ([]Container, int, string) {
 	out := make([]Container, len(pod.Spec.Containers))
 	mainIdx := -1
 	defaultName := pod.Annotations[DefaultContainerAnnotation]
@@ -169,38 +238,39 @@ func classifyRegular(pod *corev1.Pod, rules Rules) []Container {
 			}
 			candidates = append(candidates, i)
 		default:
-			out[i].Role = rule.Role
+			matched[c.Name] = ruleMatch{rule, why}
 			out[i].Reasons = []string{why}
 		}
 	}
+	guess := ""
 	if mainIdx < 0 {
-		mainIdx, out = pickMain(pod, out, candidates)
+		mainIdx, guess = pickMain(pod, out, candidates, w, targets)
+	} else {
+		out[mainIdx].Reasons = append(out[mainIdx].Reasons, targetReasons(targets[out[mainIdx].Name])...)
 	}
-	for _, i := range candidates {
-		if i == mainIdx || out[i].Role != "" {
-			continue
-		}
-		out[i].Role = RoleSidecar
-		out[i].Reasons = append(out[i].Reasons, fmt.Sprintf("runs beside the main container %s and no rule names its role", out[mainIdx].Name))
-	}
-	return out
+	return out, mainIdx, guess
 }
 
-func pickMain(pod *corev1.Pod, out []Container, candidates []int) (int, []Container) {
+// pickMain chooses the main container among the candidates, and says so
+// when the choice is a guess between look-alikes.
+func pickMain(pod *corev1.Pod, out []Container, candidates []int, w *wiring, targets map[string][]serviceTarget) (int, string) {
 	if len(out) == 0 {
-		return -1, out
+		return -1, ""
 	}
-	idx, why := 0, ""
+	idx, why, guess := 0, "", ""
+	pool, note := narrowCandidates(pod, candidates, w, targets)
 	switch {
 	case len(out) == 1:
 		why = "the only container"
-	case len(candidates) == 1:
-		idx, why = candidates[0], "the only container not recognised as a helper"
-	case len(candidates) == 0:
+	case len(pool) == 1 && len(targets[out[pool[0]].Name]) > 0 && len(candidates) > 1:
+		idx, why = pool[0], "the only container not recognised as a helper that a Service targets"
+	case len(pool) == 1:
+		idx, why = pool[0], "the only container not recognised as a helper"+note
+	case len(pool) == 0:
 		why = "first container; every container looks like a helper (weak hint)"
 	default:
 		var withPorts []int
-		for _, i := range candidates {
+		for _, i := range pool {
 			if len(pod.Spec.Containers[i].Ports) > 0 {
 				withPorts = append(withPorts, i)
 			}
@@ -208,7 +278,14 @@ func pickMain(pod *corev1.Pod, out []Container, candidates []int) (int, []Contai
 		if len(withPorts) == 1 {
 			idx, why = withPorts[0], "only unrecognised container exposing ports"
 		} else {
-			idx, why = candidates[0], "first of the unrecognised containers (weak hint)"
+			idx, why = pool[0], "first of the unrecognised containers (weak hint)"
+			names := make([]string, len(pool))
+			for k, i := range pool {
+				names[k] = pod.Spec.Containers[i].Name
+			}
+			guess = fmt.Sprintf("the main container is a guess among %s: set annotation %s (or %s) to say which",
+				strings.Join(names, ", "), RolesAnnotation, DefaultContainerAnnotation)
+			why += "; ambiguous: " + guess
 		}
 	}
 	out[idx].Role = RoleMain
@@ -216,7 +293,41 @@ func pickMain(pod *corev1.Pod, out []Container, candidates []int) (int, []Contai
 	if ports := pod.Spec.Containers[idx].Ports; len(ports) > 0 && !strings.Contains(why, "ports") {
 		out[idx].Reasons = append(out[idx].Reasons, "exposes port "+portList(ports))
 	}
-	return idx, out
+	out[idx].Reasons = append(out[idx].Reasons, targetReasons(targets[out[idx].Name])...)
+	return idx, guess
+}
+
+// narrowCandidates keeps, among the containers no rule names, those a Service
+// sends traffic to, then those that do not look like helpers by their wiring
+// (only metrics ports). It never narrows to nothing.
+func narrowCandidates(pod *corev1.Pod, candidates []int, w *wiring, targets map[string][]serviceTarget) ([]int, string) {
+	pool := candidates
+	var targeted []int
+	for _, i := range pool {
+		if len(targets[pod.Spec.Containers[i].Name]) > 0 {
+			targeted = append(targeted, i)
+		}
+	}
+	if len(targeted) > 0 {
+		pool = targeted
+	}
+	var appLike []int
+	var why []string
+	for _, i := range pool {
+		name := pod.Spec.Containers[i].Name
+		switch {
+		case w.onlyMetricsPorts(name):
+			why = append(why, name+" exposes only metrics ports")
+		case w.proxiesOut(name, pool, pod):
+			why = append(why, name+" is called on localhost and names hosts outside the pod")
+		default:
+			appLike = append(appLike, i)
+		}
+	}
+	if len(appLike) == 0 || len(why) == 0 {
+		return pool, ""
+	}
+	return appLike, fmt.Sprintf(" by name or wiring (%s)", strings.Join(why, "; "))
 }
 
 func portList(ports []corev1.ContainerPort) string {

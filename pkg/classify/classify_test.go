@@ -142,7 +142,7 @@ func TestParseRulesErrors(t *testing.T) {
 		"bad role":    {ok + "- label: x\n  role: boss\n  names: [a]\n", `line 5: rule "x": role must be one of main, sidecar, adapter, ambassador, got "boss"`},
 		"no matchers": {ok + "- label: x\n  role: sidecar\n", `line 5: rule "x": needs names or images`},
 		"bad regexp":  {ok + "- label: x\n  role: sidecar\n  names: ['(']\n", `line 5: rule "x": error parsing regexp`},
-		"unknown key": {ok + "- label: x\n  role: sidecar\n  name: a\n", `line 7: rule 2: unknown field "name" (a rule has label, role, names, images, annotation)`},
+		"unknown key": {ok + "- label: x\n  role: sidecar\n  name: a\n", `line 7: rule 2: unknown field "name" (a rule has label, role, names, images, annotation, proxy)`},
 		"no label":    {ok + "- role: sidecar\n  names: [a]\n", "line 5: rule 2: label is required"},
 		"not a list":  {"rules: {label: x}\n", `line 1: "rules" must be a list`},
 		"top key":     {"rule:\n- label: x\n", `line 1: unknown field "rule"`},

@@ -21,9 +21,16 @@ type Rule struct {
 	Names      []string `json:"names,omitempty"`
 	Images     []string `json:"images,omitempty"`
 	Annotation string   `json:"annotation,omitempty"`
+	// Proxy marks a helper that stands in front of the app or between it and
+	// the outside: a Service targeting it does not make it the app, and its
+	// forwarding to the app on localhost supports its role.
+	Proxy bool `json:"proxy,omitempty"`
 
 	names  []*regexp.Regexp
 	images []*regexp.Regexp
+	// builtin rules can be outweighed by strong wiring evidence; the user's own
+	// rules (--rules, the config file) cannot.
+	builtin bool
 }
 
 // Rules is an ordered rule table; the first match wins.
@@ -38,6 +45,9 @@ func BuiltinRules() Rules {
 	r, err := ParseRules(builtinRules)
 	if err != nil {
 		panic(fmt.Sprintf("embedded rules.yaml is invalid: %v", err))
+	}
+	for i := range r {
+		r[i].builtin = true
 	}
 	return r
 }
@@ -65,7 +75,7 @@ func ParseRules(data []byte) (Rules, error) {
 }
 
 // ruleFields are the fields a rule may have; anything else is a typo.
-var ruleFields = []string{"label", "role", "names", "images", "annotation"}
+var ruleFields = []string{"label", "role", "names", "images", "annotation", "proxy"}
 
 // ruleLines returns the line of each rule, and refuses YAML that is not a
 // rule file with the line at fault (the strict JSON decoder has no lines).

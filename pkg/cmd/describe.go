@@ -12,6 +12,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
 )
@@ -100,6 +101,7 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 		return err
 	}
 	events := map[string][]corev1.Event{}
+	services := map[string][]corev1.Service{}
 	if !o.Targets.FromFiles() {
 		client, err := o.Targets.Client()
 		if err != nil {
@@ -113,10 +115,12 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 			// Events help but are not the pod: say so and go on.
 			fmt.Fprintf(o.ErrOut, "warning: events not shown: %v\n", err)
 		}
+		services = o.namespaceServices(ctx, client, pods)
 	}
 	reports := make([]report.Pod, 0, len(targets))
 	for _, t := range targets {
-		r := report.Build(t.Pod, events[string(t.Pod.UID)], o.rules)
+		cx := classify.Context{Services: services[t.Pod.Namespace]}
+		r := report.BuildIn(t.Pod, events[string(t.Pod.UID)], o.rules, cx)
 		r.Source = t.Source
 		reports = append(reports, r)
 	}
@@ -129,4 +133,22 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 	}
 	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(),
 		NoEvents: o.Targets.FromFiles(), Width: width})
+}
+
+// namespaceServices lists the Services of each namespace of the pods, one
+// list per namespace, for the roles to weigh. Like events they help but are
+// not the pod: a failure is a warning.
+func (o *DescribeOptions) namespaceServices(ctx context.Context, client *kube.Client, pods []corev1.Pod) map[string][]corev1.Service {
+	out := map[string][]corev1.Service{}
+	for _, p := range pods {
+		if _, done := out[p.Namespace]; done {
+			continue
+		}
+		list, err := client.Services(ctx, p.Namespace)
+		if err != nil {
+			fmt.Fprintf(o.ErrOut, "warning: roles weighed without Services of namespace %q: %v\n", p.Namespace, err)
+		}
+		out[p.Namespace] = list
+	}
+	return out
 }

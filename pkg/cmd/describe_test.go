@@ -18,6 +18,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
@@ -76,10 +78,10 @@ func TestDescribeByNameFetchesPodAndEventsOnly(t *testing.T) {
 	for _, a := range cs.Actions() {
 		verbs = append(verbs, a.GetVerb()+" "+a.GetResource().Resource)
 	}
-	assert.Equal(t, []string{"get pods", "list events"}, verbs, "describe asks for the pod and its events, nothing else")
+	assert.Equal(t, []string{"get pods", "list events", "list services"}, verbs, "describe asks for the pod, its events and its namespace's Services, nothing else")
 }
 
-// The pod and its events come through one clientset, built once.
+// The pod, its events and its namespace's Services come through one clientset, built once.
 func TestDescribeBuildsOneClientPerRun(t *testing.T) {
 	cs := fake.NewClientset(seedPod(t, "task1-nx"))
 	built := 0
@@ -88,7 +90,7 @@ func TestDescribeBuildsOneClientPerRun(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, 1, built)
-	assert.Len(t, cs.Actions(), 2, "get pods, list events")
+	assert.Len(t, cs.Actions(), 3, "get pods, list events, list services")
 }
 
 func TestDescribeNotFound(t *testing.T) {
@@ -137,6 +139,49 @@ func TestDescribeForbiddenEventsStillDescribes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "Pod default/nx")
 	assert.Contains(t, errOut, "warning: events not shown:")
+}
+
+// Two pods of one namespace cost one list of Services, and a Service that
+// targets a container's port makes it the app; a forbidden list is a warning.
+func TestDescribeWeighsServicesOneListPerNamespace(t *testing.T) {
+	mk := func(name string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", UID: types.UID(name), Labels: map[string]string{"app": "orders"}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{
+				{Name: "bridge", Image: "registry.corp/team/cache-bridge:2", Ports: []corev1.ContainerPort{{Name: "bridge", ContainerPort: 7000}}},
+				{Name: "orders", Image: "registry.corp/team/orders:1", Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}},
+			}}}
+	}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "orders", Namespace: "default"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "orders"}, Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromString("http")}}}}
+	cs := fake.NewClientset(mk("orders-1"), mk("orders-2"), svc)
+	out, _, err := runDescribe(t, cs, nil, func(o *DescribeOptions) {
+		o.Targets.Selector = "app=orders"
+		o.Output = "json"
+	})
+	require.NoError(t, err)
+	var reports []report.Pod
+	require.NoError(t, json.Unmarshal([]byte(out), &reports), out)
+	require.Len(t, reports, 2)
+	for _, r := range reports {
+		assert.Equal(t, "orders", r.Main, r.Name)
+		assert.Contains(t, r.Containers[1].Reasons, "Service orders targets its port 8080 (http)")
+	}
+	lists := 0
+	for _, a := range cs.Actions() {
+		if a.GetVerb() == "list" && a.GetResource().Resource == "services" {
+			lists++
+		}
+	}
+	assert.Equal(t, 1, lists)
+
+	cs = fake.NewClientset(mk("orders-1"), svc)
+	cs.PrependReactor("list", "services", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, forbidden("services")
+	})
+	out, errOut, err := runDescribe(t, cs, []string{"orders-1"}, nil)
+	require.NoError(t, err)
+	assert.Contains(t, out, "main bridge", "without Services the first container is guessed")
+	assert.Contains(t, errOut, `warning: roles weighed without Services of namespace "default"`)
 }
 
 // On a terminal of 80 columns the table gives way; -o wide prints it whole

@@ -59,6 +59,8 @@ func ParseRef(arg string) (Ref, error) {
 // Client resolves queries with one clientset.
 type Client struct {
 	CS kubernetes.Interface
+
+	services serviceCache
 }
 
 // Pods returns the pods the query names, in the order named (selector

@@ -49,6 +49,16 @@ func findings(pod *corev1.Pod, m *podmodel.Pod, warnings []string) []Finding {
 	return out
 }
 
+// ambiguityFindings point at the containers whose role the evidence does not
+// settle: the pod's roles annotation is the way to say.
+func ambiguityFindings(amb []classify.Ambiguity) []Finding {
+	out := make([]Finding, 0, len(amb))
+	for _, a := range amb {
+		out = append(out, Finding{Severity: SeverityInfo, Container: a.Container, Message: "role is ambiguous: " + a.Message})
+	}
+	return out
+}
+
 // blockerFinding says which init step holds the pod back and why.
 func blockerFinding(m *podmodel.Pod, c *podmodel.Container) Finding {
 	blocked := "the app containers"

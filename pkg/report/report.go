@@ -113,7 +113,13 @@ const (
 
 // Build makes the report of one pod. Events may be nil (no cluster).
 func Build(pod *corev1.Pod, events []corev1.Event, rules classify.Rules) Pod {
-	cls := classify.Classify(pod, rules)
+	return BuildIn(pod, events, rules, classify.Context{})
+}
+
+// BuildIn is Build with what is known around the pod (its namespace's
+// Services), which the roles weigh too.
+func BuildIn(pod *corev1.Pod, events []corev1.Event, rules classify.Rules, cx classify.Context) Pod {
+	cls := classify.ClassifyIn(pod, rules, cx)
 	model := podmodel.Build(pod, cls)
 	r := Pod{Namespace: model.Namespace, Name: model.Name, Node: pod.Spec.NodeName, Phase: string(model.Phase),
 		Status: model.Status, Ready: model.Ready, Restarts: model.Restarts, HasStatus: model.HasStatus,
@@ -126,6 +132,7 @@ func Build(pod *corev1.Pod, events []corev1.Event, rules classify.Rules) Pod {
 		r.Containers = append(r.Containers, containerView(&model.Containers[i]))
 	}
 	r.Findings = findings(pod, &model, cls.Warnings)
+	r.Findings = append(r.Findings, ambiguityFindings(cls.Ambiguous)...)
 	return r
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
@@ -115,6 +116,39 @@ func TestJobWithClassicSidecarIsFlagged(t *testing.T) {
 	r := build(p)
 	require.NotEmpty(t, r.Findings)
 	assert.Contains(t, r.Findings[0].Message, `sidecar "sidecar" is a regular container in a pod with restartPolicy Never`)
+}
+
+// A helper whose wiring points to two roles equally gets a finding that
+// suggests the roles annotation; Services passed in change the main container.
+func TestAmbiguousRoleFindingAndServices(t *testing.T) {
+	p := &corev1.Pod{}
+	p.Name, p.Namespace, p.Labels = "orders-1", "shop", map[string]string{"app": "orders"}
+	p.Spec.Volumes = []corev1.Volume{{Name: "logs", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+	p.Spec.Containers = []corev1.Container{
+		{Name: "logstat", Image: "registry.corp/team/logstat:1",
+			Ports:        []corev1.ContainerPort{{Name: "metrics", ContainerPort: 9144}},
+			VolumeMounts: []corev1.VolumeMount{{Name: "logs", MountPath: "/logs", ReadOnly: true}}},
+		{Name: "orders", Image: "registry.corp/team/orders:1",
+			Ports:        []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
+			VolumeMounts: []corev1.VolumeMount{{Name: "logs", MountPath: "/var/log/orders"}}},
+	}
+	r := build(p)
+	assert.Equal(t, "orders", r.Main)
+	require.Contains(t, messages(r), "info: role is ambiguous: the evidence for logstat points to sidecar and adapter equally; kept sidecar: set annotation pods-pattern.io/roles to say which")
+
+	p.Annotations = map[string]string{classify.RolesAnnotation: "logstat=adapter"}
+	assert.NotContains(t, messages(build(p)), "ambiguous")
+
+	p.Annotations = nil
+	p.Spec.Containers[0].Ports[0].Name = "stats"
+	assert.Equal(t, "logstat", build(p).Main, "without a Service: both expose ports, the first is guessed")
+	svc := corev1.Service{}
+	svc.Name, svc.Namespace = "orders", "shop"
+	svc.Spec.Selector = map[string]string{"app": "orders"}
+	svc.Spec.Ports = []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromString("http")}}
+	r = report.BuildIn(p, nil, classify.BuiltinRules(), classify.Context{Services: []corev1.Service{svc}})
+	assert.Equal(t, "orders", r.Main)
+	assert.Contains(t, r.Containers[1].Reasons, "Service orders targets its port 8080 (http)")
 }
 
 // A native sidecar that blocks the init sequence is reported once, as the blocker.

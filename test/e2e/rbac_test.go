@@ -66,8 +66,8 @@ func seedTwoTask3Pods(t *testing.T, ns string) {
 	}
 }
 
-// Allowed to read pods but not events: describe shows the pod and says once
-// that events were not readable.
+// Allowed to read pods but not events or Services: describe shows the pod
+// and says once each that events and Services were not readable.
 func TestRBACDescribeWithoutEvents(t *testing.T) {
 	requirePlugin(t)
 	const ns = "e2e-rbac-events"
@@ -80,9 +80,11 @@ func TestRBACDescribeWithoutEvents(t *testing.T) {
 	assert.Contains(t, res.Stdout, "Pod "+ns+"/web-a")
 	assert.Contains(t, res.Stdout, "shares emptyDir logs-vol with nginx")
 	lines := strings.Split(strings.TrimSpace(res.Stderr), "\n")
-	require.Len(t, lines, 1, "one line about events: %s", res)
+	require.Len(t, lines, 2, "one line about events, one about Services: %s", res)
 	assert.Contains(t, lines[0], "events")
 	assert.Contains(t, lines[0], "forbidden")
+	assert.Contains(t, lines[1], "roles weighed without Services")
+	assert.Contains(t, lines[1], "forbidden")
 
 	// The same rights without get on pods: a clear error, exit 1.
 	res = plugin(t, "--context", "viewer", "describe", "web-a", "-n", "default")
