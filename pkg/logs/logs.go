@@ -190,6 +190,7 @@ type run struct {
 	eventPods map[string]eventPod         // namespace/name: the pods being read
 	markers   map[int]*printers.LogMarker // by stream id, until emitted
 	spill     *spillStore                 // more streams than --max-log-requests (spill.go)
+	gaps      map[int]gapMark             // by stream id: a possible gap after a reopening
 }
 
 // closeInput says no stream will join; the events stream, which would not
@@ -226,14 +227,21 @@ func (r *run) attach(p plannedStream) bool {
 	if !r.stamped {
 		p.marker = nil
 	}
+	var gaps *gapCheckedSource
 	if r.spill != nil {
 		src = &spilledSource{Source: log, store: r.spill}
+	} else if r.cfg.LogOptions.Follow && !r.cfg.NoMarkers {
+		gaps = &gapCheckedSource{Source: log, r: r}
+		src = gaps
 	}
 	if p.marker != nil {
 		src = newMarkedSource(src, p.marker)
 	}
 	r.open.Add(1)
 	id := r.merger.Add(&countedSource{Source: src, done: func() { r.open.Add(-1) }})
+	if gaps != nil {
+		gaps.id.Store(int64(id))
+	}
 	if p.marker != nil {
 		if r.markers == nil {
 			r.markers = map[int]*printers.LogMarker{}
@@ -317,6 +325,9 @@ func (r *run) emit(l logmerge.Line) error {
 		return r.emitEvent(l)
 	}
 	if m := r.takeMarker(l.Stream); m != nil {
+		return r.out.WriteMarker(r.source(l.Stream), m)
+	}
+	if m := r.takeGap(l.Stream, l.Text); m != nil {
 		return r.out.WriteMarker(r.source(l.Stream), m)
 	}
 	if !r.keep(l.Text) {

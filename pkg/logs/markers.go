@@ -1,9 +1,15 @@
 package logs
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -102,3 +108,101 @@ func (r *run) takeMarker(id int) *printers.LogMarker {
 	}
 	return m
 }
+
+// gapCheckedSource watches a followed stream's reopenings for a possible
+// gap. The stream is reopened from the time of its last line, which the
+// kubelet sends again when its file still holds it; when the first line is
+// later, the kubelet rotated the file past what was read, and the lines
+// between may be lost. Then a gap marker goes in front of that first line.
+type gapCheckedSource struct {
+	logmerge.Source
+	r  *run
+	id atomic.Int64
+}
+
+func (s *gapCheckedSource) Open(ctx context.Context, since time.Time) (io.ReadCloser, error) {
+	rc, err := s.Source.Open(ctx, since)
+	if err != nil || since.IsZero() {
+		return rc, err
+	}
+	return &gapReader{rc: rc, check: func(first []byte) []byte { return s.r.checkGap(int(s.id.Load()), since, first) }}, nil
+}
+
+// checkGap returns the marker line to put before a reopened stream's first
+// line, or nil.
+func (r *run) checkGap(id int, since time.Time, first []byte) []byte {
+	t, _, _, ok := logmerge.ParseLine(trimLine(first))
+	if !ok || t <= since.UnixNano() || r.cfg.NoMarkers {
+		return nil
+	}
+	// The marker is known by a token no container can guess, as lines that
+	// came before the reopening may still wait to be printed.
+	var nonce [12]byte
+	_, _ = rand.Read(nonce[:])
+	token := []byte("gap-" + hex.EncodeToString(nonce[:]))
+	m := &printers.LogMarker{Kind: "gap", From: since, To: time.Unix(0, t), Time: since.UnixNano()}
+	m.Stamp = []byte(since.UTC().Format(eventStampFormat))
+	r.mu.Lock()
+	if r.gaps == nil {
+		r.gaps = map[int]gapMark{}
+	}
+	r.gaps[id] = gapMark{token: token, marker: m}
+	r.mu.Unlock()
+	line := append(append(append([]byte(nil), m.Stamp...), ' '), token...)
+	return append(line, '\n')
+}
+
+// gapMark is a gap marker waiting to be printed.
+type gapMark struct {
+	token  []byte
+	marker *printers.LogMarker
+}
+
+// takeGap returns the gap marker a line stands for, once.
+func (r *run) takeGap(id int, text []byte) *printers.LogMarker {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	g, ok := r.gaps[id]
+	if !ok || !bytes.Equal(g.token, text) {
+		return nil
+	}
+	delete(r.gaps, id)
+	return g.marker
+}
+
+func trimLine(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte{'\n'})
+	return bytes.TrimSuffix(b, []byte{'\r'})
+}
+
+// gapReader reads a reopened stream's first line, asks check what goes in
+// front of it, and then passes the stream on.
+type gapReader struct {
+	rc    io.ReadCloser
+	r     io.Reader
+	check func(first []byte) []byte
+}
+
+func (g *gapReader) Read(p []byte) (int, error) {
+	if g.r == nil {
+		br := bufio.NewReader(g.rc)
+		first, err := br.ReadSlice('\n')
+		first = append([]byte(nil), first...)
+		var front []byte
+		if len(first) > 0 {
+			front = g.check(first)
+		}
+		rest := io.Reader(br)
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			rest = errReader{err}
+		}
+		g.r = io.MultiReader(bytes.NewReader(front), bytes.NewReader(first), rest)
+	}
+	return g.r.Read(p)
+}
+
+func (g *gapReader) Close() error { return g.rc.Close() }
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

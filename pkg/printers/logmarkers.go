@@ -9,8 +9,10 @@ import (
 // LogMarker is a line of the merged logs that is no container's output: the
 // boundary between two instances of a container.
 type LogMarker struct {
-	// Kind is "restart".
+	// Kind is "restart" or "gap".
 	Kind string
+	// From and To bound a gap: lines between them may be missing.
+	From, To time.Time
 	// ExitCode and Reason are the previous instance's end; Ran how long it
 	// ran (0 when unknown); RestartCount the new instance's number.
 	ExitCode     int32
@@ -25,6 +27,10 @@ type LogMarker struct {
 // Text is the marker's words: "sidecar restarted: exit 137 (OOMKilled)
 // after 4m12s, restart 3".
 func (m *LogMarker) Text(container string) string {
+	if m.Kind == "gap" {
+		return fmt.Sprintf("%s: lines may be missing between %s and %s (the log was rotated while its stream was reopened)",
+			container, m.From.UTC().Format(time.RFC3339Nano), m.To.UTC().Format(time.RFC3339Nano))
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s restarted: exit %d", container, m.ExitCode)
 	if m.Reason != "" {
@@ -50,6 +56,17 @@ type jsonLogMarker struct {
 	RestartCount int32   `json:"restartCount"`
 }
 
+// jsonGapMarker is a gap marker in -o json.
+type jsonGapMarker struct {
+	Time      string `json:"time"`
+	Namespace string `json:"namespace"`
+	Pod       string `json:"pod"`
+	Container string `json:"container"`
+	Marker    string `json:"marker"`
+	From      string `json:"from"`
+	To        string `json:"to"`
+}
+
 // WriteMarker writes a marker of s's container, in its colour, without a
 // tag: "── sidecar restarted: exit 137 (OOMKilled) after 4m12s, restart 3 ──".
 func (w *LogWriter) WriteMarker(s *LogSource, m *LogMarker) error {
@@ -59,9 +76,14 @@ func (w *LogWriter) WriteMarker(s *LogSource, m *LogMarker) error {
 	}
 	if w.json != nil {
 		w.jsonBuf.Reset()
-		if err := w.json.Encode(jsonLogMarker{Time: stamp, Namespace: s.Namespace, Pod: s.Pod, Container: s.Container,
+		var v any = jsonLogMarker{Time: stamp, Namespace: s.Namespace, Pod: s.Pod, Container: s.Container,
 			Marker: m.Kind, ExitCode: m.ExitCode, Reason: m.Reason, RanSeconds: m.Ran.Round(time.Second).Seconds(),
-			RestartCount: m.RestartCount}); err != nil {
+			RestartCount: m.RestartCount}
+		if m.Kind == "gap" {
+			v = jsonGapMarker{Time: stamp, Namespace: s.Namespace, Pod: s.Pod, Container: s.Container, Marker: m.Kind,
+				From: m.From.UTC().Format(time.RFC3339Nano), To: m.To.UTC().Format(time.RFC3339Nano)}
+		}
+		if err := w.json.Encode(v); err != nil {
 			return err
 		}
 		_, err := w.out.Write(EscapeC1(w.jsonBuf.Bytes()))
