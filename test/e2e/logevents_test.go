@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/framework"
 	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/lab"
+	"github.com/pods-pattern/kubectl-pods-pattern/test/kubelet"
 )
 
 // podEvent is an event about the pod (fieldPath "") or one of its
@@ -100,4 +102,50 @@ func TestLogsFollowEventsBetweenLines(t *testing.T) {
 	assert.Equal(t, want, out.get())
 	assert.Empty(t, stderr.String())
 	assert.False(t, strings.Contains(strings.Join(out.get(), "\n"), "another pod"))
+}
+
+// A stream reopened after a cut prints a marker only when the kubelet's
+// file no longer holds the last line read (rotated past it).
+func TestLogsFollowMarksAGapAfterRotation(t *testing.T) {
+	requirePlugin(t)
+	const ns = "e2e-logs-gap"
+	ctx := testContext(t)
+	start := time.Now().Add(-time.Minute).Truncate(time.Second)
+	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
+		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Second, "nginx up")...); err != nil {
+			return err
+		}
+		return cluster.WriteLog(p.Namespace, p.Name, "sidecar")
+	})
+	require.NoError(t, err)
+	cleanupPod(t, ns, created.Name)
+
+	out, stderr := followPlugin(t, ctx, "pods-pattern", "logs", "nx", "-n", ns, "-f", "-c", "nginx", "--max-delay", "100ms")
+	require.Eventually(t, func() bool {
+		n, err := cluster.ActiveLogStreams(ctx, ns, lab.PodName, "nginx")
+		return err == nil && n == 1 && len(out.get()) == 1
+	}, 10*time.Second, 20*time.Millisecond)
+	before := time.Now().UTC()
+	require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: before, Text: "before the rotation"}))
+	require.Eventually(t, func() bool { return len(out.get()) == 2 }, 10*time.Second, 20*time.Millisecond)
+
+	// The kubelet rotates: the file read so far is renamed away (the open
+	// stream keeps reading it), a new one starts; then the stream is cut.
+	path := kubelet.LogPath(cluster.KubeletDir, kubelet.ContainerRef{Namespace: ns, Pod: lab.PodName, Container: "nginx"}, false)
+	require.NoError(t, os.Rename(path, path+".1"))
+	after := before.Add(2 * time.Second)
+	require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: after, Text: "after the rotation"}))
+	cut, err := cluster.CutLogStreams(ctx, ns, lab.PodName, "nginx")
+	require.NoError(t, err)
+	require.Equal(t, 1, cut)
+
+	want := []string{"[nginx main] nginx up", "[nginx main] before the rotation",
+		fmt.Sprintf("── nginx: lines may be missing between %s and %s (the log was rotated while its stream was reopened) ──",
+			before.Format(time.RFC3339Nano), after.Format(time.RFC3339Nano)),
+		"[nginx main] after the rotation"}
+	require.Eventually(t, func() bool { return len(out.get()) >= len(want) }, 15*time.Second, 50*time.Millisecond,
+		"got %q; stderr: %s", out.get(), stderr.String())
+	time.Sleep(300 * time.Millisecond)
+	assert.Equal(t, want, out.get())
+	assert.Empty(t, stderr.String())
 }
