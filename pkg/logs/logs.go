@@ -321,19 +321,16 @@ func (r *run) podName(namespace, name string) string {
 }
 
 func (r *run) emit(l logmerge.Line) error {
-	if r.isEvents(l.Stream) {
+	src, events, marker := r.lookup(l)
+	switch {
+	case events:
 		return r.emitEvent(l)
-	}
-	if m := r.takeMarker(l.Stream); m != nil {
-		return r.out.WriteMarker(r.source(l.Stream), m)
-	}
-	if m := r.takeGap(l.Stream, l.Text); m != nil {
-		return r.out.WriteMarker(r.source(l.Stream), m)
-	}
-	if !r.keep(l.Text) {
+	case marker != nil:
+		return r.out.WriteMarker(src, marker)
+	case !r.keep(l.Text):
 		return nil
 	}
-	return r.out.Write(r.source(l.Stream), printers.LogLine{Stamp: l.Stamp, Time: l.Time, Text: l.Text, Truncated: l.Truncated})
+	return r.out.Write(src, printers.LogLine{Stamp: l.Stamp, Time: l.Time, Text: l.Text, Truncated: l.Truncated})
 }
 
 // keep applies --grep and --exclude to a line's text.

@@ -98,15 +98,20 @@ func (s *markedSource) Open(ctx context.Context, since time.Time) (io.ReadCloser
 	}{io.MultiReader(strings.NewReader(string(s.line)), rc), rc}, nil
 }
 
-// takeMarker returns the marker a stream's next line stands for, once.
-func (r *run) takeMarker(id int) *printers.LogMarker {
+// lookup tells, under one lock, what a merged line is: a line of the
+// source it returns, an event, or a marker (given once).
+func (r *run) lookup(l logmerge.Line) (src *printers.LogSource, events bool, marker *printers.LogMarker) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := r.markers[id]
-	if m != nil {
-		delete(r.markers, id)
+	if r.events != nil && l.Stream == r.eventsID {
+		return nil, true, nil
 	}
-	return m
+	src = r.sources[l.Stream]
+	if m, ok := r.markers[l.Stream]; ok {
+		delete(r.markers, l.Stream)
+		return src, false, m
+	}
+	return src, false, r.takeGapLocked(l.Stream, l.Text)
 }
 
 // gapCheckedSource watches a followed stream's reopenings for a possible
@@ -158,10 +163,8 @@ type gapMark struct {
 	marker *printers.LogMarker
 }
 
-// takeGap returns the gap marker a line stands for, once.
-func (r *run) takeGap(id int, text []byte) *printers.LogMarker {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// takeGapLocked returns the gap marker a line stands for, once; r.mu is held.
+func (r *run) takeGapLocked(id int, text []byte) *printers.LogMarker {
 	g, ok := r.gaps[id]
 	if !ok || !bytes.Equal(g.token, text) {
 		return nil

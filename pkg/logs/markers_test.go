@@ -10,6 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logmerge"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 )
 
 func TestRestartMarker(t *testing.T) {
@@ -52,7 +55,11 @@ func TestGapAfterAReopening(t *testing.T) {
 	assert.Equal(t, "2026-01-02T10:00:05.500000000Z "+string(g.token)+"\n2026-01-02T10:00:09Z d\n2026-01-02T10:00:10Z e", out)
 	assert.Equal(t, "nginx: lines may be missing between 2026-01-02T10:00:05.5Z and 2026-01-02T10:00:09Z (the log was rotated while its stream was reopened)",
 		g.marker.Text("nginx"))
-	assert.Nil(t, r.takeGap(7, []byte("d")), "a line that is not the token is a line")
-	assert.Same(t, g.marker, r.takeGap(7, g.token))
-	assert.Nil(t, r.takeGap(7, g.token), "once")
+	r.sources = make([]*printers.LogSource, 8)
+	_, _, m := r.lookup(logmerge.Line{Stream: 7, Text: []byte("d")})
+	assert.Nil(t, m, "a line that is not the token is a line")
+	_, _, m = r.lookup(logmerge.Line{Stream: 7, Text: g.token})
+	assert.Same(t, g.marker, m)
+	_, _, m = r.lookup(logmerge.Line{Stream: 7, Text: g.token})
+	assert.Nil(t, m, "once")
 }
