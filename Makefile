@@ -59,10 +59,11 @@ clean: ## Remove build output
 	rm -rf bin dist
 
 .PHONY: bench
-bench: ## Benchmarks: the log merge (go test -bench), then logs vs kubectl logs and stern on a local control plane
+bench: ## Benchmarks: the log merge (go test -bench), logs vs kubectl logs and stern, summary/doctor vs kubectl get on a local control plane
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/logmerge/
 	hack/bench-logs.sh
 	hack/bench-manifest.sh
+	hack/bench-summary.sh
 
 .PHONY: dist krew-manifest verify-krew release
 

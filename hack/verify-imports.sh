@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
-for pkg in classify podstatus podmodel report inittimeline logmerge scaffold workload; do
+for pkg in classify podstatus podmodel report inittimeline logmerge scaffold workload checks summary; do
   [ -d "pkg/$pkg" ] || continue
   bad=$(go list -f '{{join .Imports "\n"}}' "./pkg/$pkg" | grep -E '^(github.com/spf13/cobra|k8s.io/client-go/kubernetes|k8s.io/client-go/rest|github.com/olekukonko/tablewriter|os)$' || true)
   if [ -n "$bad" ]; then

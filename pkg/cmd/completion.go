@@ -234,7 +234,14 @@ func registerCompletions(root *cobra.Command, getter genericclioptions.RESTClien
 		_ = root.RegisterFlagCompletionFunc(name, f)
 	}
 	register("namespace", completeNamespaces(getter))
-	register("context", kubeconfigNames(func(v kubeconfigView) []string { return v.contexts }))
+	contexts := kubeconfigNames(func(v kubeconfigView) []string { return v.contexts })
+	register("context", contexts)
+	// summary and doctor shadow --context with a repeatable flag of their own.
+	for _, cmd := range root.Commands() {
+		if cmd.LocalNonPersistentFlags().Lookup("context") != nil {
+			_ = cmd.RegisterFlagCompletionFunc("context", contexts)
+		}
+	}
 	register("cluster", kubeconfigNames(func(v kubeconfigView) []string { return v.clusters }))
 	register("user", kubeconfigNames(func(v kubeconfigView) []string { return v.users }))
 }

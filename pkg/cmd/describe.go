@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/checks"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
@@ -119,9 +120,13 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 	}
 	reports := make([]report.Pod, 0, len(targets))
 	for _, t := range targets {
+		evs := events[string(t.Pod.UID)]
 		cx := classify.Context{Services: services[t.Pod.Namespace]}
-		r := report.BuildIn(t.Pod, events[string(t.Pod.UID)], o.rules, cx)
+		r := report.BuildIn(t.Pod, evs, o.rules, cx)
 		r.Source = t.Source
+		// The same catalogue as doctor: report's findings plus the spec checks, with their IDs.
+		r.Findings = checks.ToReport(checks.Run(&checks.Input{Pod: t.Pod, Report: &r, Rules: o.rules, Events: evs},
+			checks.Shape, checks.Pattern, checks.Live))
 		reports = append(reports, r)
 	}
 	if printers.Structured(o.Output) {

@@ -121,7 +121,7 @@ instance of each restarted container are merged; containers that never restarted
 	f.IntVar(&o.MaxLogRequests, "max-log-requests", o.MaxLogRequests, "Most log streams open at once")
 	f.BoolVar(&o.IgnoreErrors, "ignore-errors", false, "Go on when a container's log cannot be read (a warning is printed)")
 	f.BoolVar(&o.Prefix, "prefix", o.Prefix, "Tag each line with its container and role (and pod when several)")
-	f.StringSliceVar(&o.Roles, "role", nil, "Only containers with these roles: "+strings.Join(roleNames(), ", "))
+	f.StringSliceVar(&o.Roles, "role", nil, "Only containers with these roles: "+classify.RoleNames())
 	f.StringArrayVar(&o.ExcludeContainers, "exclude-container", nil, "Leave out containers whose name matches this glob (repeatable)")
 	f.StringArrayVar(&o.Grep, "grep", nil, "Only lines matching this regexp (repeatable: any)")
 	f.StringArrayVar(&o.Exclude, "exclude", nil, "Leave out lines matching this regexp (repeatable)")
@@ -134,14 +134,6 @@ instance of each restarted container are merged; containers that never restarted
 	f.StringSliceVar(&o.Filename, "filename", nil, "")
 	_ = f.MarkHidden("filename")
 	return cmd
-}
-
-func roleNames() []string {
-	out := make([]string, len(classify.AllRoles))
-	for i, r := range classify.AllRoles {
-		out[i] = string(r)
-	}
-	return out
 }
 
 // Complete reads the kubeconfig, the rules and the flags that need parsing.
@@ -221,8 +213,8 @@ func (o *LogsOptions) Validate() error {
 		return fmt.Errorf("unknown output format %q: logs print text or -o json", o.Output)
 	}
 	for _, r := range o.Roles {
-		if !validRole(r) {
-			return fmt.Errorf("unknown role %q in --role: use %s", r, strings.Join(roleNames(), ", "))
+		if !classify.ValidRole(r) {
+			return fmt.Errorf("unknown role %q in --role: use %s", r, classify.RoleNames())
 		}
 	}
 	for _, g := range append(append([]string(nil), o.Containers...), o.ExcludeContainers...) {
@@ -307,13 +299,4 @@ func (o *LogsOptions) newClient() (kubernetes.Interface, error) {
 	cfg.NextProtos = []string{"http/1.1"}
 	cfg.QPS = -1 // client-go: a negative QPS means no rate limiter
 	return kubernetes.NewForConfig(cfg)
-}
-
-func validRole(r string) bool {
-	for _, known := range classify.AllRoles {
-		if string(known) == r {
-			return true
-		}
-	}
-	return false
 }

@@ -41,6 +41,8 @@ how the init sequence ran; and the logs of all containers merged in time order.`
 		NewCmdDescribe(flags, streams),
 		NewCmdLogs(flags, streams),
 		NewCmdInit(flags, streams),
+		NewCmdSummary(flags, streams),
+		NewCmdDoctor(flags, streams),
 		NewCmdScaffold(flags, streams),
 		NewCmdVersion(streams),
 		NewCmdCompletion(streams),

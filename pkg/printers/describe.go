@@ -146,7 +146,11 @@ func findingLines(w io.Writer, p *report.Pod, c Painter, width int) {
 		fmt.Fprintln(w, "  "+none)
 	}
 	for _, f := range p.Findings {
-		WriteHanging(w, width, "  "+c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...)+"  ", Sanitize(f.Message))
+		id := ""
+		if f.ID != "" {
+			id = "[" + f.ID + "] "
+		}
+		WriteHanging(w, width, "  "+c.Paint(fmt.Sprintf("%-7s", f.Severity), severityColor(f.Severity)...)+"  ", id+Sanitize(f.Message))
 	}
 }
 

@@ -35,7 +35,9 @@ func writeTableGap(w io.Writer, header []string, rows [][]string, indent string,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithTrimSpace(tw.Off),
 	)
-	table.Header(header)
+	if header != nil {
+		table.Header(header)
+	}
 	if err := table.Bulk(rows); err != nil {
 		return err
 	}

@@ -12,8 +12,10 @@ import (
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 )
 
-// Finding is something wrong or worth knowing, stated as a fact.
+// Finding is something wrong or worth knowing, stated as a fact. ID names
+// its check in the catalogue (docs/checks.md), shared with `doctor`.
 type Finding struct {
+	ID        string `json:"id"`
 	Severity  string `json:"severity"`
 	Container string `json:"container,omitempty"`
 	Message   string `json:"message"`
@@ -26,17 +28,37 @@ const (
 	SeverityInfo    = "info"
 )
 
+// IDs of the findings Build makes; the rest of the catalogue is in pkg/checks.
+const (
+	IDRolesAnnotation     = "roles-annotation"
+	IDHelperInFinitePod   = "helper-in-finite-pod"
+	IDPodUnscheduled      = "pod-unscheduled"
+	IDInitFailing         = "init-failing"
+	IDInitCannotStart     = "init-cannot-start"
+	IDInitWaiting         = "init-waiting"
+	IDOOMKilled           = "oom-killed"
+	IDSidecarShutdownExit = "sidecar-shutdown-exit"
+	IDImagePullFailing    = "image-pull-failing"
+	IDCannotStart         = "container-cannot-start"
+	IDCrashLooping        = "container-crashlooping"
+	IDExited              = "container-exited"
+	IDHelperRestarting    = "helper-restarting"
+	IDAppRestarting       = "app-restarting"
+	IDAppNotReady         = "app-not-ready"
+	IDNotReady            = "container-not-ready"
+)
+
 func findings(pod *corev1.Pod, m *podmodel.Pod, warnings []string) []Finding {
 	out := []Finding{}
 	for _, w := range warnings {
-		out = append(out, Finding{Severity: SeverityWarning, Message: w})
+		out = append(out, Finding{ID: IDRolesAnnotation, Severity: SeverityWarning, Message: w})
 	}
 	out = append(out, jobSidecarFindings(pod, m)...)
 	if !m.HasStatus {
 		return out
 	}
 	if m.Unscheduled {
-		out = append(out, Finding{Severity: SeverityWarning,
+		out = append(out, Finding{ID: IDPodUnscheduled, Severity: SeverityWarning,
 			Message: strings.TrimSpace("pod is not scheduled: " + m.NotScheduled)})
 	}
 	b := m.Blocker()
@@ -66,18 +88,18 @@ func blockerFinding(m *podmodel.Pod, c *podmodel.Container) Finding {
 		blocked = quoted(after) + " and the app containers"
 	}
 	step := fmt.Sprintf("%s %q (%d/%d)", c.Kind, c.Name, c.Order, m.InitSteps)
-	f := func(sev, format string, args ...any) Finding {
-		return Finding{Severity: sev, Container: c.Name, Message: fmt.Sprintf(format, args...)}
+	f := func(id, sev, format string, args ...any) Finding {
+		return Finding{ID: id, Severity: sev, Container: c.Name, Message: fmt.Sprintf(format, args...)}
 	}
 	switch {
 	case c.Failing():
-		return f(SeverityError, "%s is failing: %s; it blocks %s", step, describeFailure(c), blocked)
+		return f(IDInitFailing, SeverityError, "%s is failing: %s; it blocks %s", step, describeFailure(c), blocked)
 	case c.CannotPull() || c.CannotCreate():
-		return f(SeverityError, "%s cannot start: %s; it blocks %s", step, withMessage(c.Reason, c.Message), blocked)
+		return f(IDInitCannotStart, SeverityError, "%s cannot start: %s; it blocks %s", step, withMessage(c.Reason, c.Message), blocked)
 	case c.Kind == classify.KindSidecar && c.State == podmodel.StateRunning:
-		return f(SeverityInfo, "%s is running but has not passed its startup probe yet; %s wait for it", step, blocked)
+		return f(IDInitWaiting, SeverityInfo, "%s is running but has not passed its startup probe yet; %s wait for it", step, blocked)
 	}
-	return f(SeverityInfo, "%s has not finished (%s); %s wait for it", step, stateWords(c), blocked)
+	return f(IDInitWaiting, SeverityInfo, "%s has not finished (%s); %s wait for it", step, stateWords(c), blocked)
 }
 
 // describeFailure says "CrashLoopBackOff, last exit 1 (Error), 4 restarts".
@@ -130,8 +152,8 @@ func containerFindings(c *podmodel.Container, blocker bool) []Finding {
 	if c.Status == nil {
 		return nil
 	}
-	f := func(sev, format string, args ...any) Finding {
-		return Finding{Severity: sev, Container: c.Name, Message: fmt.Sprintf(format, args...)}
+	f := func(id, sev, format string, args ...any) Finding {
+		return Finding{ID: id, Severity: sev, Container: c.Name, Message: fmt.Sprintf(format, args...)}
 	}
 	var out []Finding
 	name := fmt.Sprintf("%s %q", c.Kind, c.Name)
@@ -147,7 +169,7 @@ func containerFindings(c *podmodel.Container, blocker bool) []Finding {
 		if c.Reason != "OOMKilled" {
 			when = "was last"
 		}
-		out = append(out, f(SeverityError, "%s %s OOMKilled: it used more memory than allowed%s; %s", name, when, limit, podstatus.Plural(int(c.Restarts), "restart", "restarts")))
+		out = append(out, f(IDOOMKilled, SeverityError, "%s %s OOMKilled: it used more memory than allowed%s; %s", name, when, limit, podstatus.Plural(int(c.Restarts), "restart", "restarts")))
 	}
 	// Init steps' failures are reported once, as the blocker.
 	if c.Kind == classify.KindInit || blocker {
@@ -155,26 +177,34 @@ func containerFindings(c *podmodel.Container, blocker bool) []Finding {
 	}
 	switch {
 	case c.Shutdown:
-		out = append(out, f(SeverityInfo, "%s exited %d after the app containers finished: the kubelet stopped it at pod shutdown, expected for a native sidecar, not a failure", name, *c.ExitCode))
+		out = append(out, f(IDSidecarShutdownExit, SeverityInfo, "%s exited %d after the app containers finished: the kubelet stopped it at pod shutdown, expected for a native sidecar, not a failure", name, *c.ExitCode))
 	case c.CannotPull():
-		out = append(out, f(SeverityError, "%s cannot pull its image %q: %s", name, c.Image, withMessage(c.Reason, c.Message)))
+		out = append(out, f(IDImagePullFailing, SeverityError, "%s cannot pull its image %q: %s", name, c.Image, withMessage(c.Reason, c.Message)))
 	case c.CannotCreate():
-		out = append(out, f(SeverityError, "%s cannot start: %s", name, withMessage(c.Reason, c.Message)))
+		out = append(out, f(IDCannotStart, SeverityError, "%s cannot start: %s", name, withMessage(c.Reason, c.Message)))
 	case c.State == podmodel.StateWaiting && c.Reason == "CrashLoopBackOff":
-		out = append(out, f(SeverityError, "%s is crash-looping: %s", name, describeFailure(c)))
+		out = append(out, f(IDCrashLooping, SeverityError, "%s is crash-looping: %s", name, describeFailure(c)))
 	case c.State == podmodel.StateTerminated && c.Failing() && !oom:
-		out = append(out, f(SeverityError, "%s exited %s", name, podstatus.ExitWords(*c.ExitCode, c.Reason)))
+		out = append(out, f(IDExited, SeverityError, "%s exited %s", name, podstatus.ExitWords(*c.ExitCode, c.Reason)))
 	case c.Failing() && !oom:
-		out = append(out, f(SeverityError, "%s is failing: %s", name, describeFailure(c)))
+		out = append(out, f(IDCrashLooping, SeverityError, "%s is failing: %s", name, describeFailure(c)))
 	case c.Restarts > 0 && !oom:
 		last := ""
 		if c.LastState != nil {
 			last = "; last exit " + podstatus.ExitWords(c.LastState.ExitCode, c.LastState.Reason)
 		}
-		out = append(out, f(SeverityWarning, "%s restarted %s%s", name, podstatus.TimesWords(c.Restarts), last))
+		id := IDHelperRestarting
+		if c.Role == classify.RoleMain {
+			id = IDAppRestarting
+		}
+		out = append(out, f(id, SeverityWarning, "%s restarted %s%s", name, podstatus.TimesWords(c.Restarts), last))
 	}
 	if c.State == podmodel.StateRunning && !c.Ready && c.Kind != classify.KindEphemeral {
-		out = append(out, f(SeverityWarning, "%s is running but not ready", name))
+		id := IDNotReady
+		if c.Role == classify.RoleMain {
+			id = IDAppNotReady
+		}
+		out = append(out, f(id, SeverityWarning, "%s is running but not ready", name))
 	}
 	return out
 }
@@ -190,7 +220,7 @@ func jobSidecarFindings(pod *corev1.Pod, m *podmodel.Pod) []Finding {
 		if c.Kind != classify.KindContainer || c.Role == classify.RoleMain {
 			continue
 		}
-		out = append(out, Finding{Severity: SeverityWarning, Container: c.Name, Message: fmt.Sprintf(
+		out = append(out, Finding{ID: IDHelperInFinitePod, Severity: SeverityWarning, Container: c.Name, Message: fmt.Sprintf(
 			"%s %q is a regular container in a pod with restartPolicy %s: the pod cannot complete while it runs; make it a native sidecar (initContainers with restartPolicy: Always, Kubernetes >= 1.29)",
 			c.Role, c.Name, pod.Spec.RestartPolicy)})
 	}

@@ -1,0 +1,147 @@
+package checks
+
+import "github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
+
+// What the reference checks read from the namespace (API resource names).
+const (
+	NeedsConfigMaps      = "configmaps"
+	NeedsSecrets         = "secrets"
+	NeedsServiceAccounts = "serviceaccounts"
+	NeedsPVCs            = "persistentvolumeclaims"
+	NeedsOwners          = "owners"
+	NeedsEvents          = "events"
+)
+
+// Needs returns what a check reads besides the pod ("" for nothing).
+func (c Check) Needs() string { return c.needs }
+
+// The catalogue, in the order of docs/checks.md. IDs are stable: never
+// rename one, add a new one instead.
+var catalogue = []Check{
+	// Shapes the API server or the kubelet refuses.
+	{ID: "duplicate-container-name", Group: Shape, Severity: Error,
+		Title: "Two containers share a name",
+		Why:   "names are unique across init, regular and ephemeral containers; the API server rejects the pod",
+		Fix:   "rename one of the containers", run: duplicateNames},
+	{ID: "container-restart-policy", Group: Shape, Severity: Warning,
+		Title: "restartPolicy on a regular container",
+		Why:   "API servers before 1.35 reject it; a sidecar needs to be an init container to be native",
+		Fix:   "move the helper to initContainers with restartPolicy: Always, or drop the field", run: containerRestartPolicy},
+	{ID: "sidecar-restart-policy", Group: Shape, Severity: Warning,
+		Title: "Init container restartPolicy other than Always",
+		Why:   "only Always makes a native sidecar; other values are rejected before 1.35 and block the app after",
+		Fix:   "set restartPolicy: Always for a sidecar, or remove it for a run-to-completion step", run: sidecarRestartPolicy},
+	{ID: "init-container-probe", Group: Shape, Severity: Error,
+		Title: "Probe or lifecycle hook on a plain init container",
+		Why:   "only native sidecars may have probes and lifecycle hooks; the API server rejects the pod",
+		Fix:   "add restartPolicy: Always if it is a sidecar, else remove the probe", run: initContainerProbe},
+	{ID: "undefined-volume-mount", Group: Shape, Severity: Error,
+		Title: "Mount of a volume the pod does not define",
+		Why:   "the API server rejects the pod",
+		Fix:   "add the volume to spec.volumes or fix the mount's name", run: undefinedVolumeMount},
+	{ID: "duplicate-port", Group: Shape, Severity: Warning,
+		Title: "Two containers claim the same port",
+		Why:   "containers of a pod share one network namespace: the second to bind the port fails (the API server only warns)",
+		Fix:   "give each container its own port", run: duplicatePort},
+	{ID: "probe-port-undeclared", Group: Shape, Severity: Error,
+		Title: "Probe on an undeclared named port",
+		Why:   "the kubelet resolves the name among the container's own ports and fails the probe when it is missing",
+		Fix:   "declare the named port on the container or probe a number", run: probePortUndeclared},
+
+	// Legal, but likely not what was meant.
+	{ID: report.IDHelperInFinitePod, Group: Pattern, Severity: Warning,
+		Title: "Helper as a regular container in a pod that must finish",
+		Why:   "a Job's pod completes when all its containers exit; a sidecar that never exits keeps it running",
+		Fix:   "make the helper a native sidecar (initContainers, restartPolicy: Always)", run: fromReport(report.IDHelperInFinitePod)},
+	{ID: "sidecar-without-startup-probe", Group: Pattern, Severity: Warning,
+		Title: "Native sidecar the app depends on has no startupProbe",
+		Why:   "the kubelet starts the app once the sidecar's process runs, not once it listens",
+		Fix:   "add a startupProbe to the sidecar", run: sidecarWithoutStartupProbe},
+	{ID: "emptydir-not-shared", Group: Pattern, Severity: Warning,
+		Title: "Shared-looking emptyDir mounted by one container",
+		Why:   "a hand-over volume mounted only once passes nothing to the other containers",
+		Fix:   "mount it in the containers that read or write it, or rename it", run: emptyDirNotShared},
+	{ID: "mesh-proxy-not-native", Group: Pattern, Severity: Warning,
+		Title: "Mesh proxy is a regular container while init containers run",
+		Why:   "the mesh redirects traffic to a proxy that starts only after the init containers",
+		Fix:   "enable the mesh's native-sidecar mode so the proxy starts first", run: meshProxyNotNative},
+	{ID: "no-default-container", Group: Pattern, Severity: Info,
+		Title: "Several containers could be the app and none is the default",
+		Why:   "kubectl logs/exec pick the first container; the roles shown rest on a guess",
+		Fix:   "annotate kubectl.kubernetes.io/default-container: APP", run: noDefaultContainer},
+	{ID: "helper-without-resources", Group: Pattern, Severity: Info,
+		Title: "Helper without requests or limits beside an app that has them",
+		Why:   "the scheduler does not count the helper, which competes with the app",
+		Fix:   "give the helper requests (and a memory limit)", run: helperWithoutResources},
+	{ID: report.IDRolesAnnotation, Group: Pattern, Severity: Warning,
+		Title: "Unreadable pods-pattern.io/roles annotation",
+		Why:   "the roles it states are ignored",
+		Fix:   "write name=role pairs naming existing containers", run: fromReport(report.IDRolesAnnotation)},
+
+	// The pod as it runs.
+	{ID: report.IDPodUnscheduled, Group: Live, Severity: Warning,
+		Title: "Pod not scheduled", Why: "no node fits the pod", Fix: "read the scheduler's message: resources, taints, affinity, volumes",
+		run: fromReport(report.IDPodUnscheduled)},
+	{ID: report.IDInitFailing, Group: Live, Severity: Error,
+		Title: "Init container failing (the blocker)", Why: "init containers run in order: one failing holds back the rest and the app",
+		Fix: "read its logs (kubectl pods-pattern logs POD -c NAME --previous) and fix the step", run: fromReport(report.IDInitFailing)},
+	{ID: report.IDInitCannotStart, Group: Live, Severity: Error,
+		Title: "Init container cannot start", Why: "its image or configuration is wrong, so nothing after it runs",
+		Fix: "fix the image name, pull secret or referenced configuration", run: fromReport(report.IDInitCannotStart)},
+	{ID: "init-stuck", Group: Live, Severity: Warning, needs: NeedsEvents,
+		Title: "Pod stuck initialising", Why: "no container fails, yet the pod does not get past initialisation",
+		Fix: "fix what the event names: the volume, the image, or the startup probe", run: initStuck},
+	{ID: report.IDInitWaiting, Group: Live, Severity: Info,
+		Title: "Init step in progress", Why: "the app waits for this step", Fix: "nothing, unless it lasts",
+		run: fromReport(report.IDInitWaiting)},
+	{ID: report.IDImagePullFailing, Group: Live, Severity: Error,
+		Title: "Image cannot be pulled", Why: "the container never starts", Fix: "check the image name, tag and imagePullSecrets",
+		run: fromReport(report.IDImagePullFailing)},
+	{ID: report.IDCannotStart, Group: Live, Severity: Error,
+		Title: "Container cannot start", Why: "its configuration is refused by the kubelet or runtime",
+		Fix: "read the message: usually a missing ConfigMap/Secret key or a bad command", run: fromReport(report.IDCannotStart)},
+	{ID: report.IDCrashLooping, Group: Live, Severity: Error,
+		Title: "Container crash-looping", Why: "it exits again and again; the kubelet backs off longer each time",
+		Fix: "read its previous logs and fix the cause", run: fromReport(report.IDCrashLooping)},
+	{ID: report.IDExited, Group: Live, Severity: Error,
+		Title: "Container exited with an error", Why: "it failed and will not be restarted",
+		Fix: "read its logs", run: fromReport(report.IDExited)},
+	{ID: report.IDOOMKilled, Group: Live, Severity: Error,
+		Title: "Container OOMKilled", Why: "it used more memory than its limit",
+		Fix: "raise the memory limit or reduce what it uses", run: fromReport(report.IDOOMKilled)},
+	{ID: report.IDHelperRestarting, Group: Live, Severity: Warning,
+		Title: "Helper restarting", Why: "a sidecar, adapter or ambassador that restarts breaks what the app relies on",
+		Fix: "read its previous logs (--previous) and its last exit reason", run: fromReport(report.IDHelperRestarting)},
+	{ID: report.IDAppRestarting, Group: Live, Severity: Warning,
+		Title: "App restarting", Why: "the app has been restarted by the kubelet",
+		Fix: "read its previous logs (--previous) and its last exit reason", run: fromReport(report.IDAppRestarting)},
+	{ID: report.IDAppNotReady, Group: Live, Severity: Warning,
+		Title: "App running but not ready", Why: "the pod gets no traffic while its app is not ready",
+		Fix: "check the readiness probe and what the app waits for (often a sidecar)", run: appNotReady},
+	{ID: report.IDNotReady, Group: Live, Severity: Warning,
+		Title: "Helper running but not ready", Why: "the pod is not ready while one of its containers is not",
+		Fix: "check the helper's readiness probe", run: fromReport(report.IDNotReady)},
+	{ID: report.IDSidecarShutdownExit, Group: Live, Severity: Info,
+		Title: "Sidecar exit 137/143 at shutdown", Why: "the kubelet stops native sidecars after the app finishes: not a failure",
+		Fix: "nothing", run: fromReport(report.IDSidecarShutdownExit)},
+
+	// Other objects of the namespace.
+	{ID: "missing-configmap", Group: Reference, Severity: Error, needs: NeedsConfigMaps,
+		Title: "Referenced ConfigMap does not exist", Why: "containers that need it stay in CreateContainerConfigError",
+		Fix: "create the ConfigMap, fix the name, or mark the use optional: true", run: missingConfigMap},
+	{ID: "missing-secret", Group: Reference, Severity: Error, needs: NeedsSecrets,
+		Title: "Referenced Secret does not exist", Why: "containers that need it stay in CreateContainerConfigError",
+		Fix: "create the Secret, fix the name, or mark the use optional: true", run: missingSecret},
+	{ID: "missing-service-account", Group: Reference, Severity: Error, needs: NeedsServiceAccounts,
+		Title: "ServiceAccount does not exist", Why: "the API server refuses new pods that use it",
+		Fix: "create the ServiceAccount or fix serviceAccountName", run: missingServiceAccount},
+	{ID: "missing-image-pull-secret", Group: Reference, Severity: Warning, needs: NeedsSecrets,
+		Title: "imagePullSecret does not exist", Why: "the kubelet pulls anonymously; private images fail",
+		Fix: "create the Secret or fix the name in imagePullSecrets", run: missingImagePullSecret},
+	{ID: "missing-pvc", Group: Reference, Severity: Error, needs: NeedsPVCs,
+		Title: "PersistentVolumeClaim does not exist", Why: "the pod cannot be scheduled",
+		Fix: "create the claim or fix claimName", run: missingPVC},
+	{ID: "owner-missing", Group: Reference, Severity: Warning, needs: NeedsOwners,
+		Title: "Owner no longer exists", Why: "nothing replaces the pod when it goes",
+		Fix: "delete the pod, or recreate its workload", run: ownerMissing},
+}
