@@ -3,6 +3,7 @@ package logs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,10 +11,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
@@ -138,4 +142,22 @@ func TestRunMergesEvents(t *testing.T) {
 			assert.Empty(t, errOut.String())
 		})
 	}
+}
+
+// Without permission to list events the logs go on, with a warning.
+func TestRunEventsForbidden(t *testing.T) {
+	pod := testutil.LoadPod(t, filepath.Join(testutil.FixturesDir(), "seed", "task3-nx.yaml"))
+	k := &kubeletLogs{logs: map[string]string{"nginx": "2026-11-26T03:30:01Z start\n", "sidecar": "2026-11-26T03:30:02Z tick\n"}}
+	cs := fake.NewClientset(pod)
+	cs.PrependReactor("get", "pods", k.react)
+	cs.PrependReactor("list", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "events"}, "", errors.New(`User "viewer" cannot list resource "events"`))
+	})
+	var out, errOut bytes.Buffer
+	cfg := Config{Query: kube.Query{Namespace: "default", Names: []string{"nx"}}, Rules: classify.BuiltinRules(),
+		MaxLogRequests: 10, Prefix: true, Events: true}
+	require.NoError(t, Run(context.Background(), cs, cfg, &out, &errOut))
+	assert.Equal(t, "[nginx main] start\n[sidecar sidecar] tick\n", out.String())
+	assert.Contains(t, errOut.String(), "warning: events are not shown: ")
+	assert.Contains(t, errOut.String(), `cannot list resource "events"`)
 }
