@@ -165,7 +165,8 @@ many_pods() {
 	row "pods-pattern logs (default --max-log-requests=50)" pods-pattern "${total}" "${PLUGIN}" logs -l group=many --color=never
 	row "pods-pattern logs --max-log-requests=${streams}" pods-pattern "${total}" "${PLUGIN}" logs -l group=many --color=never \
 		--max-log-requests "${streams}"
-	row "kubectl logs --all-containers --prefix --max-log-requests=${streams}" kubectl "${total}" "${KUBECTL}" logs -l group=many \
+	# With -l kubectl defaults to --tail=10.
+	row "kubectl logs --all-containers --prefix --max-log-requests=${streams}" kubectl "${total}" "${KUBECTL}" logs -l group=many --tail=-1 \
 		--all-containers --prefix --max-log-requests "${streams}"
 	row "stern ${STERN_VERSION} --no-follow --since 24h --max-log-requests=${streams}" stern "${total}" "${STERN}" \
 		--kubeconfig "${KUBECONFIG}" -n default --no-follow --since 24h --color never --max-log-requests "${streams}" -l group=many
