@@ -16,6 +16,7 @@
 #   hack/bench-logs.sh                                   (make bench)
 #   BENCH_RUNS=5 BENCH_SCALE=0.1 hack/bench-logs.sh      (fewer lines)
 #   BENCH_PIN=1 hack/bench-logs.sh                       (server on CPU 0, clients on CPU 1)
+#   BENCH_SCENARIOS=many hack/bench-logs.sh              (only 200 pods x 3 containers, 600 streams)
 #
 # BENCH_PIN=1 runs the control plane with `taskset -c ${BENCH_SERVER_CPUS:-0}`
 # and every client with `taskset -c ${BENCH_CLIENT_CPUS:-1}`, so that the wall
@@ -75,11 +76,12 @@ LOGDIR="${PODS_PATTERN_E2E_DIR}/kubelet-logs"
 [[ -d "${LOGDIR}" ]] || { log "no kubelet log dir at ${LOGDIR}"; exit 1; }
 SERVER_PIDS="$(cat "${PODS_PATTERN_E2E_DIR}"/run/{kube-apiserver,test-kubelet,etcd}.pid | paste -sd,)"
 
-# make_pod NAME CONTAINERS LINES: a running pod whose containers' logs are files.
+# make_pod NAME CONTAINERS LINES [GROUP]: a running pod whose containers' logs
+# are files; GROUP is a label value shared by the pods of one scenario.
 make_pod() {
-	local name=$1 n=$2 lines=$3 i
+	local name=$1 n=$2 lines=$3 group=${4:-$1} i
 	{
-		echo "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"${name}\",\"namespace\":\"default\",\"labels\":{\"bench\":\"${name}\"}},"
+		echo "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"${name}\",\"namespace\":\"default\",\"labels\":{\"bench\":\"${name}\",\"group\":\"${group}\"}},"
 		echo "\"spec\":{\"nodeName\":\"lab-node\",\"containers\":["
 		for ((i = 0; i < n; i++)); do
 			((i > 0)) && echo ","
@@ -142,10 +144,43 @@ one_container() {
 	row "kubectl logs -c c00 --timestamps" kubectl "${per}" "${KUBECTL}" logs "${name}" -c c00 --timestamps
 }
 
+# many_pods PODS PER: PODS pods of 3 containers, 600 streams for 200 pods:
+# more than the default --max-log-requests (50). Without -f the plugin reads
+# them in turns through temporary files; kubectl and stern need the limit
+# raised to the number of streams.
+many_pods() {
+	local pods=$1 per=$2 p
+	per=$(awk -v p="${per}" -v s="${SCALE}" 'BEGIN { printf "%d", p * s }')
+	local streams=$((pods * 3))
+	local total=$((streams * per))
+	POD_LABEL="${pods} pods x 3 x ${per}"
+	log "${pods} pods: 3 containers x ${per} lines each (${streams} streams)"
+	for ((p = 0; p < pods; p++)); do
+		make_pod "many-$(printf '%03d' "${p}")" 3 "${per}" many
+	done
+	if ! "${PLUGIN}" logs -l group=many --prefix=false --timestamps --color=never | cut -d' ' -f1 | LC_ALL=C sort -c 2>/dev/null; then
+		log "plugin output for ${streams} streams is not in time order"
+		exit 1
+	fi
+	row "pods-pattern logs (default --max-log-requests=50)" pods-pattern "${total}" "${PLUGIN}" logs -l group=many --color=never
+	row "pods-pattern logs --max-log-requests=${streams}" pods-pattern "${total}" "${PLUGIN}" logs -l group=many --color=never \
+		--max-log-requests "${streams}"
+	# With -l kubectl defaults to --tail=10.
+	row "kubectl logs --all-containers --prefix --max-log-requests=${streams}" kubectl "${total}" "${KUBECTL}" logs -l group=many --tail=-1 \
+		--all-containers --prefix --max-log-requests "${streams}"
+	row "stern ${STERN_VERSION} --no-follow --since 24h --max-log-requests=${streams}" stern "${total}" "${STERN}" \
+		--kubeconfig "${KUBECONFIG}" -n default --no-follow --since 24h --color never --max-log-requests "${streams}" -l group=many
+}
+
+# BENCH_SCENARIOS picks scenarios (default all): "3 50 many".
+SCENARIOS=" ${BENCH_SCENARIOS:-3 50 many} "
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-scenario bench-3 3 300000
-one_container bench-3 300000
-scenario bench-50 50 20000
+if [[ "${SCENARIOS}" == *" 3 "* ]]; then
+	scenario bench-3 3 300000
+	one_container bench-3 300000
+fi
+[[ "${SCENARIOS}" == *" 50 "* ]] && scenario bench-50 50 20000
+[[ "${SCENARIOS}" == *" many "* ]] && many_pods "${BENCH_MANY_PODS:-200}" 2000
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 "${BENCH}" floor -binary pods-pattern -results "${RESULTS}" -- "${client_pin[@]}" "${PLUGIN}" version

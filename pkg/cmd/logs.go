@@ -52,6 +52,8 @@ type LogsOptions struct {
 	Raw               bool
 	MaxDelay          time.Duration
 	ReconnectTimeout  time.Duration
+	Events            bool
+	NoMarkers         bool
 	Filename          []string // rejected: a manifest has no logs
 
 	configFlags *genericclioptions.ConfigFlags
@@ -129,6 +131,8 @@ instance of each restarted container are merged; containers that never restarted
 	f.BoolVar(&o.Raw, "raw", false, "Print container output as is, control sequences included (unsafe on a terminal)")
 	f.DurationVar(&o.MaxDelay, "max-delay", o.MaxDelay, "With -f, how long a line may wait for quieter containers to keep the time order")
 	f.DurationVar(&o.ReconnectTimeout, "reconnect-timeout", o.ReconnectTimeout, "With -f, how long to wait for an API server that went away before giving up")
+	f.BoolVar(&o.Events, "events", false, "Merge the pods' events into the stream, tagged [events CONTAINER] or [events pod]")
+	f.BoolVar(&o.NoMarkers, "no-markers", false, "Leave out the line that marks where a container restarted")
 	f.StringSliceVar(&o.Filename, "filename", nil, "")
 	_ = f.MarkHidden("filename")
 	return cmd
@@ -250,6 +254,8 @@ func (o *LogsOptions) config() logs.Config {
 		IgnoreErrors:      o.IgnoreErrors,
 		MaxDelay:          o.MaxDelay,
 		ReconnectTimeout:  o.ReconnectTimeout,
+		Events:            o.Events,
+		NoMarkers:         o.NoMarkers,
 		Prefix:            o.Prefix,
 		JSON:              o.Output == "json",
 		Raw:               o.Raw,
@@ -281,7 +287,11 @@ func (o *LogsOptions) ToLogOptions() corev1.PodLogOptions {
 
 // newClient is the targets' client with room for one request per stream:
 // client-go's default rate limit (5/s, burst 10) would open 50 streams over
-// 8 seconds and hold their lines back. It speaks HTTP/1.1: over HTTP/2 every
+// 8 seconds and hold their lines back, and any fixed rate would throttle
+// the hundreds of streams read in turns past --max-log-requests (kubectl
+// and stern take two minutes for 600). --max-log-requests already bounds
+// the requests in flight, and the server's priority and fairness guards
+// it, so the client-side limit is off. It speaks HTTP/1.1: over HTTP/2 every
 // stream the merge is not reading yet would be buffered in this process up
 // to its 4 MiB flow-control window; over one TCP connection per stream the
 // kernel holds it back instead, and memory stays flat.
@@ -292,7 +302,6 @@ func (o *LogsOptions) newClient() (kubernetes.Interface, error) {
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.NextProtos = []string{"http/1.1"}
-	cfg.QPS = float32(max(50, o.MaxLogRequests))
-	cfg.Burst = 2*o.MaxLogRequests + 10
+	cfg.QPS = -1 // client-go: a negative QPS means no rate limiter
 	return kubernetes.NewForConfig(cfg)
 }

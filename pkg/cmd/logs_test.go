@@ -103,20 +103,31 @@ func logsSeedPod(t *testing.T) *corev1.Pod {
 	return testutil.LoadPod(t, filepath.Join(testutil.FixturesDir(), "seed", "task3-nx.yaml"))
 }
 
-// restarted marks a container as restarted once (previous instance exists).
+// restarted marks a container as restarted once (previous instance exists):
+// the previous instance ran from 03:29:00 to 03:30:00 (its log is t0), the
+// current one started at 03:30:01 (its log is t1 on).
 func restarted(pod *corev1.Pod, container string) *corev1.Pod {
 	pod = pod.DeepCopy()
+	at := func(s string) metav1.Time {
+		t, _ := time.Parse(time.RFC3339, s)
+		return metav1.NewTime(t)
+	}
 	for i := range pod.Status.ContainerStatuses {
 		st := &pod.Status.ContainerStatuses[i]
 		if st.Name == container {
 			st.RestartCount = 1
-			st.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: 1, ContainerID: "containerd://old"}
+			st.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error",
+				ContainerID: "containerd://old", StartedAt: at("2026-11-26T03:29:00Z"), FinishedAt: at("2026-11-26T03:30:00Z")}
+			if st.State.Running != nil {
+				st.State.Running.StartedAt = at("2026-11-26T03:30:01Z")
+			}
 		}
 	}
 	return pod
 }
 
 const (
+	t0 = "2026-11-26T03:29:59.5Z"
 	t1 = "2026-11-26T03:30:01.000000001Z"
 	t2 = "2026-11-26T03:30:02.5Z"
 	t3 = "2026-11-26T03:30:03Z"
@@ -128,7 +139,7 @@ func seedLogs() *fakeLogs {
 		"nginx": t1 + " 10.0.0.1 - - \"GET /?unknown HTTP/1.1\" 404 153\n" +
 			t3 + " 2026/11/26 03:30:03 [error] 29#29: *1 open() \"/usr/share/nginx/html/unknown\" failed\n",
 		"sidecar":          t2 + " tick\n" + t4 + " Error discovered!\n",
-		"nginx/previous":   t1 + " previous nginx said hello\n",
+		"nginx/previous":   t0 + " previous nginx said hello\n",
 		"sidecar/previous": t2 + " previous sidecar\n",
 	}}
 }
@@ -188,13 +199,23 @@ func TestLogsFlags(t *testing.T) {
 			out: "[nx sidecar sidecar] tick\n[nx sidecar sidecar] Error discovered!\n"},
 		{name: "previous merges both instances, skips the others", args: []string{"nx", "-p"},
 			pod: func(t *testing.T) *corev1.Pod { return restarted(logsSeedPod(t), "nginx") },
-			out: "[nginx main previous] previous nginx said hello\n[nginx main] 10.0.0.1 - - \"GET /?unknown HTTP/1.1\" 404 153\n" +
+			out: "[nginx main previous] previous nginx said hello\n── nginx restarted: exit 1 (Error) after 1m0s, restart 1 ──\n[nginx main] 10.0.0.1 - - \"GET /?unknown HTTP/1.1\" 404 153\n" +
 				"[nginx main] 2026/11/26 03:30:03 [error] 29#29: *1 open() \"/usr/share/nginx/html/unknown\" failed\n",
 			notes: "note: pod/nx container sidecar has no previous instance (0 restarts), skipped\n"},
+		{name: "--no-markers hides the restart", args: []string{"nx", "-p", "-c", "nginx", "--no-markers"},
+			pod: func(t *testing.T) *corev1.Pod { return restarted(logsSeedPod(t), "nginx") },
+			out: "[nginx main previous] previous nginx said hello\n[nginx main] 10.0.0.1 - - \"GET /?unknown HTTP/1.1\" 404 153\n" +
+				"[nginx main] 2026/11/26 03:30:03 [error] 29#29: *1 open() \"/usr/share/nginx/html/unknown\" failed\n"},
+		{name: "the restart marker in JSON", args: []string{"nx", "-p", "-c", "nginx", "-o", "json", "--grep", "nothing"},
+			pod: func(t *testing.T) *corev1.Pod { return restarted(logsSeedPod(t), "nginx") },
+			out: `{"time":"2026-11-26T03:30:01.000000000Z","namespace":"default","pod":"nx","container":"nginx","marker":"restart","exitCode":1,"reason":"Error","ranSeconds":60,"restartCount":1}` + "\n"},
 		{name: "no container matches", args: []string{"nx", "-c", "nope*"},
 			err: "no container matches -c/--exclude-container/--role: pod nx has nginx (main), sidecar (sidecar)"},
-		{name: "too many streams", args: []string{"nx", "--max-log-requests", "1"},
-			err: "this would open 2 log streams, more than --max-log-requests=1: narrow with -c, --role or -l, or raise --max-log-requests"},
+		{name: "more streams than --max-log-requests are read in turns and merged", args: []string{"nx", "--max-log-requests", "1"},
+			out: "[nginx main] 10.0.0.1 - - \"GET /?unknown HTTP/1.1\" 404 153\n[sidecar sidecar] tick\n" +
+				"[nginx main] 2026/11/26 03:30:03 [error] 29#29: *1 open() \"/usr/share/nginx/html/unknown\" failed\n[sidecar sidecar] Error discovered!\n"},
+		{name: "a follow needs every stream open", args: []string{"nx", "-f", "--max-log-requests", "1"},
+			err: "following keeps every stream open: this needs 2 log streams, more than --max-log-requests=1: raise it to 2, or narrow with -c, --role or -l"},
 		{name: "bad tail", args: []string{"nx", "--tail", "-2"}, err: "--tail must be >= -1"},
 		{name: "since and since-time", args: []string{"nx", "--since", "1m", "--since-time", t3}, err: "use --since or --since-time, not both"},
 		{name: "bad since-time", args: []string{"nx", "--since-time", "yesterday"}, err: `--since-time must be an RFC3339 time like 2026-01-02T15:04:05Z, got "yesterday"`},

@@ -214,30 +214,9 @@ func (c *Client) watchFrom(ctx context.Context, sel podSelection, rv string, see
 	// giving up ends the watch.
 	ctx, giveUp := context.WithCancelCause(ctx)
 	defer giveUp(nil)
-	source := watcherFunc(func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	source := c.reconnectingWatcher(giveUp, func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 		opts.LabelSelector, opts.FieldSelector = sel.labels, sel.fields
-		var w watch.Interface
-		err := c.Reconnect.Do(ctx, func(ctx context.Context) error {
-			var err error
-			w, err = pods.Watch(ctx, opts)
-			return err
-		})
-		if errors.Is(err, ErrGaveUp) || (err != nil && ctx.Err() != nil) {
-			// An error here would be logged by the RetryWatcher; an ended
-			// watch and the cancelled context stop it quietly.
-			if errors.Is(err, ErrGaveUp) {
-				giveUp(err)
-			}
-			ended := make(errorWatch)
-			close(ended)
-			return ended, nil
-		}
-		if isGone(err) {
-			// The API server reports an expired version as an event;
-			// a server that fails the request instead is treated alike.
-			return expired(err), nil
-		}
-		return w, err
+		return pods.Watch(ctx, opts)
 	})
 	rw, err := watchtools.NewRetryWatcherWithContext(ctx, rv, source)
 	if err != nil {
@@ -282,6 +261,38 @@ func (c *Client) watchFrom(ctx context.Context, sel podSelection, rv string, see
 		}
 	}
 	return false, false, nil
+}
+
+// reconnectingWatcher is what a RetryWatcher reopens: each watch request
+// waits for an API server that went away through the Reconnector (with its
+// notes) instead of the RetryWatcher's quiet, endless retries; when the
+// reconnector gives up, giveUp ends the watch with ErrGaveUp as its cause.
+// An expired version becomes an error event, so the caller lists again.
+func (c *Client) reconnectingWatcher(giveUp context.CancelCauseFunc, open watcherFunc) watcherFunc {
+	return func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+		var w watch.Interface
+		err := c.Reconnect.Do(ctx, func(ctx context.Context) error {
+			var err error
+			w, err = open(ctx, opts)
+			return err
+		})
+		if errors.Is(err, ErrGaveUp) || (err != nil && ctx.Err() != nil) {
+			// An error here would be logged by the RetryWatcher; an ended
+			// watch and the cancelled context stop it quietly.
+			if errors.Is(err, ErrGaveUp) {
+				giveUp(err)
+			}
+			ended := make(errorWatch)
+			close(ended)
+			return ended, nil
+		}
+		if isGone(err) {
+			// The API server reports an expired version as an event;
+			// a server that fails the request instead is treated alike.
+			return expired(err), nil
+		}
+		return w, err
+	}
 }
 
 // watcherFunc opens one watch request (of pods or of events): a cache.WatcherWithContext.

@@ -24,7 +24,7 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 		}
 	}
 	if byName && len(pending) == 0 {
-		r.merger.CloseInput()
+		r.closeInput()
 		return
 	}
 	events := make(chan kube.PodEvent, 16)
@@ -43,7 +43,7 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 				fmt.Fprintf(r.errOut, "warning: new containers are not followed: %s\n", printers.Sanitize(err.Error()))
 			}
 			if byName {
-				r.merger.CloseInput()
+				r.closeInput()
 			}
 			return
 		case ev := <-events:
@@ -51,6 +51,7 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 			if ev.Deleted {
 				r.podDeleted(ev.Pod.Namespace, ev.Pod.Name)
 			} else {
+				r.trackForEvents(ev.Pod)
 				streams, _ := r.plan(ev.Pod, true)
 				for _, p := range streams {
 					r.attach(p)
@@ -59,7 +60,7 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 			if byName && (ev.Deleted || podFinished(ev.Pod)) && pending[key] {
 				delete(pending, key)
 				if len(pending) == 0 {
-					r.merger.CloseInput()
+					r.closeInput()
 					return
 				}
 			}

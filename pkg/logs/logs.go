@@ -57,6 +57,10 @@ type Config struct {
 	// ReconnectTimeout is how long a follow waits for an API server that
 	// went away before it gives up (kube.Reconnector).
 	ReconnectTimeout time.Duration
+	// Events merges the pods' events into the stream (events.go).
+	Events bool
+	// NoMarkers leaves out the lines that mark a container's restart (markers.go).
+	NoMarkers bool
 
 	// Prefix, JSON, Raw and Color shape the output (printers.LogLineOptions).
 	Prefix bool
@@ -85,7 +89,15 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	if err != nil {
 		return err
 	}
-	r.stamped = needTimestamps(len(planned), cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON, cfg.LogOptions.LimitBytes != nil)
+	if err := r.spillOverCap(len(planned)); err != nil {
+		return err
+	}
+	defer func() { _ = r.spill.close() }()
+	streams := len(planned)
+	if cfg.Events {
+		streams++
+	}
+	r.stamped = needTimestamps(streams, cfg.LogOptions.Follow, cfg.LogOptions.Timestamps, cfg.JSON, cfg.LogOptions.LimitBytes != nil)
 	r.out = printers.NewLogWriter(out, printers.LogLineOptions{
 		JSON: cfg.JSON, Prefix: cfg.Prefix, Timestamps: cfg.LogOptions.Timestamps, Raw: cfg.Raw, Color: cfg.Color,
 		// The pod's name joins the tag when lines of several pods can mix.
@@ -105,21 +117,18 @@ func Run(ctx context.Context, client kubernetes.Interface, cfg Config, out, errO
 	return err
 }
 
-// planAll plans the streams of the pods found at the start, within
-// --max-log-requests.
+// planAll plans the streams of the pods found at the start.
 func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
 	var planned []plannedStream
 	selected := 0
 	for _, p := range pods {
+		r.trackForEvents(p)
 		streams, n := r.plan(p, false)
 		selected += n
 		planned = append(planned, streams...)
 	}
 	if selected == 0 {
 		return nil, noContainersError(pods, r.cfg.Rules)
-	}
-	if len(planned) > r.cfg.MaxLogRequests {
-		return nil, fmt.Errorf("this would open %d log streams, more than --max-log-requests=%d: narrow with -c, --role or -l, or raise --max-log-requests", len(planned), r.cfg.MaxLogRequests)
 	}
 	return planned, nil
 }
@@ -139,6 +148,9 @@ func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedS
 		Idle:      r.out.Flush,
 		Unstamped: !r.stamped,
 	})
+	if r.cfg.Events {
+		r.addEvents()
+	}
 	for _, p := range planned {
 		r.attach(p)
 	}
@@ -150,7 +162,7 @@ func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedS
 		}()
 	} else {
 		close(watchDone)
-		r.merger.CloseInput()
+		r.closeInput()
 	}
 	err := r.merger.Run(r.emit)
 	cancel()
@@ -214,6 +226,22 @@ type run struct {
 	stop     context.CancelFunc
 	fatal    error              // set by fail
 	gone     map[string]goneCtx // by namespace/pod: ends when the pod is deleted
+
+	events    *eventSource                // with --events
+	eventsID  int                         // its merger stream id
+	eventPods map[string]eventPod         // namespace/name: the pods being read
+	markers   map[int]*printers.LogMarker // by stream id, until emitted
+	spill     *spillStore                 // more streams than --max-log-requests (spill.go)
+	gaps      map[int]gapMark             // by stream id: a possible gap after a reopening
+}
+
+// closeInput says no stream will join; the events stream, which would not
+// end by itself while following, is stopped.
+func (r *run) closeInput() {
+	if r.events != nil {
+		r.events.stop()
+	}
+	r.merger.CloseInput()
 }
 
 // attach adds one stream to the merge (once per container instance).
@@ -223,7 +251,7 @@ func (r *run) attach(p plannedStream) bool {
 	if r.attached[p.key] {
 		return false
 	}
-	if int(r.open.Load()) >= r.cfg.MaxLogRequests {
+	if r.spill == nil && int(r.open.Load()) >= r.cfg.MaxLogRequests {
 		if !r.warned {
 			r.warned = true
 			fmt.Fprintf(r.errOut, "warning: --max-log-requests=%d reached: %s and later containers are not followed\n",
@@ -238,9 +266,32 @@ func (r *run) attach(p plannedStream) bool {
 	if log.Options.Timestamps && !r.cfg.LogOptions.Timestamps && log.Options.LimitBytes != nil {
 		log.MessageLimit, log.Options.LimitBytes = log.Options.LimitBytes, nil
 	}
+	var src logmerge.Source = log
+	if !r.stamped {
+		p.marker = nil
+	}
+	var gaps *gapCheckedSource
+	if r.spill != nil {
+		src = &spilledSource{Source: log, store: r.spill}
+	} else if r.cfg.LogOptions.Follow && !r.cfg.NoMarkers {
+		gaps = &gapCheckedSource{Source: log, r: r}
+		src = gaps
+	}
+	if p.marker != nil {
+		src = newMarkedSource(src, p.marker)
+	}
 	r.open.Add(1)
 	gone := r.podGoneLocked(p.source.Namespace, p.source.Pod)
-	id := r.merger.Add(&countedSource{Source: &podSource{Source: log, gone: gone}, done: func() { r.open.Add(-1) }})
+	id := r.merger.Add(&countedSource{Source: &podSource{Source: src, gone: gone}, done: func() { r.open.Add(-1) }})
+	if gaps != nil {
+		gaps.id.Store(int64(id))
+	}
+	if p.marker != nil {
+		if r.markers == nil {
+			r.markers = map[int]*printers.LogMarker{}
+		}
+		r.markers[id] = p.marker
+	}
 	for len(r.sources) <= id {
 		r.sources = append(r.sources, nil)
 	}
@@ -292,6 +343,12 @@ func (r *run) onError(id int, err error) error {
 		// Not this stream's fault, and the others wait for the same server.
 		return err
 	}
+	if r.isEvents(id) {
+		// Events add to the logs; without them (RBAC) the logs go on.
+		_ = r.out.Flush()
+		fmt.Fprintf(r.errOut, "warning: %s\n", printers.Sanitize(err.Error()))
+		return nil
+	}
 	s := r.source(id)
 	err = fmt.Errorf("pod/%s container %s: %w", r.podName(s.Namespace, s.Pod), s.Container, err)
 	if r.cfg.IgnoreErrors {
@@ -312,10 +369,16 @@ func (r *run) podName(namespace, name string) string {
 }
 
 func (r *run) emit(l logmerge.Line) error {
-	if !r.keep(l.Text) {
+	src, events, marker := r.lookup(l)
+	switch {
+	case events:
+		return r.emitEvent(l)
+	case marker != nil:
+		return r.out.WriteMarker(src, marker)
+	case !r.keep(l.Text):
 		return nil
 	}
-	return r.out.Write(r.source(l.Stream), printers.LogLine{Stamp: l.Stamp, Time: l.Time, Text: l.Text, Truncated: l.Truncated})
+	return r.out.Write(src, printers.LogLine{Stamp: l.Stamp, Time: l.Time, Text: l.Text, Truncated: l.Truncated})
 }
 
 // keep applies --grep and --exclude to a line's text.

@@ -18,6 +18,7 @@ type plannedStream struct {
 	containerID string
 	fresh       bool
 	key         string
+	marker      *printers.LogMarker // markers.go
 }
 
 // plan picks the pod's containers (filters, roles) and the instances to read.
@@ -70,7 +71,7 @@ func (r *run) plan(pod *corev1.Pod, fresh bool) ([]plannedStream, int) {
 			fmt.Fprintf(r.errOut, "note: %s has not started (%s), no logs yet\n", printers.Sanitize(name), waitingReason(st))
 		}
 	}
-	return out, selected
+	return r.markRestarts(pod, out), selected
 }
 
 // wants applies -c, --exclude-container and --role.

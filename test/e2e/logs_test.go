@@ -217,7 +217,9 @@ func TestLogsPreviousMergesInstances(t *testing.T) {
 
 	res := plugin(t, "logs", "nx", "-n", ns, "-p")
 	require.Equal(t, 0, res.ExitCode, "%s", res)
-	assert.Equal(t, "[nginx main previous] first run\n[nginx main previous] about to crash\n[nginx main] second run\n", res.Stdout)
+	// One marker between the instances: how the previous one ended, from the status.
+	assert.Equal(t, "[nginx main previous] first run\n[nginx main previous] about to crash\n"+
+		"── nginx restarted: exit 137 (Error) after 4s, restart 1 ──\n[nginx main] second run\n", res.Stdout)
 	assert.Equal(t, "note: pod/nx container sidecar has no previous instance (0 restarts), skipped\n", res.Stderr)
 
 	// kubectl gives up on the whole pod (kubernetes#97530).
@@ -360,7 +362,20 @@ func TestLogsFollowAttachesARestartedContainer(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, cluster.AppendLog(ns, lab.PodName, "sidecar", framework.LogLine{Time: now.Add(2 * time.Second), Text: "still here"}))
 
-	want := []string{"[nginx main] first run", "[nginx main] crashing", "[nginx main] second run", "[sidecar sidecar] still here"}
+	// One marker between the instances, with the exit from the status.
+	restarted, err := cluster.Client.CoreV1().Pods(ns).Get(ctx, created.Name, metav1.GetOptions{})
+	require.NoError(t, err)
+	var last *corev1.ContainerStateTerminated
+	for _, st := range restarted.Status.ContainerStatuses {
+		if st.Name == "nginx" {
+			last = st.LastTerminationState.Terminated
+		}
+	}
+	require.NotNil(t, last)
+	ran := last.FinishedAt.Sub(last.StartedAt.Time)
+	want := []string{"[nginx main] first run", "[nginx main] crashing",
+		fmt.Sprintf("── nginx restarted: exit 1 (Error) after %s, restart 1 ──", ran),
+		"[nginx main] second run", "[sidecar sidecar] still here"}
 	require.Eventually(t, func() bool { return len(out.get()) >= len(want) }, 15*time.Second, 50*time.Millisecond,
 		"got %q; stderr: %s", out.get(), stderr.String())
 	time.Sleep(300 * time.Millisecond)
