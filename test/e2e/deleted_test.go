@@ -9,9 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
 
-	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/framework"
 	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/lab"
 )
 
@@ -22,15 +20,7 @@ func TestLogsFollowEndsWhenThePodIsDeleted(t *testing.T) {
 	const ns = "e2e-logs-deleted"
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	start := time.Now().Add(-time.Minute).Truncate(time.Second)
-	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
-		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
-			return err
-		}
-		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
-	})
-	require.NoError(t, err)
-	cleanupPod(t, ns, created.Name)
+	seedFollowedPod(t, ctx, ns)
 
 	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f")
 	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}

@@ -275,15 +275,7 @@ func TestLogsFollowSurvivesACutStream(t *testing.T) {
 	requirePlugin(t)
 	const ns = "e2e-logs-follow"
 	ctx := testContext(t)
-	start := time.Now().Add(-time.Minute).Truncate(time.Second)
-	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
-		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
-			return err
-		}
-		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
-	})
-	require.NoError(t, err)
-	cleanupPod(t, ns, created.Name)
+	seedFollowedPod(t, ctx, ns)
 
 	out, stderr := followPlugin(t, ctx, "pods-pattern", "logs", "nx", "-n", ns, "-f", "--max-delay", "1s")
 	for _, c := range []string{"nginx", "sidecar"} {
@@ -381,4 +373,19 @@ func TestLogsFollowAttachesARestartedContainer(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	assert.Equal(t, want, out.get())
 	assert.Empty(t, stderr.String())
+}
+
+// seedFollowedPod creates Task 3's pod nx in ns, started a minute ago, with
+// one line in each container ("nginx 0", "sidecar 0"), for the follow tests.
+func seedFollowedPod(t *testing.T, ctx context.Context, ns string) {
+	t.Helper()
+	start := time.Now().Add(-time.Minute).Truncate(time.Second)
+	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
+		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
+			return err
+		}
+		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
+	})
+	require.NoError(t, err)
+	cleanupPod(t, ns, created.Name)
 }

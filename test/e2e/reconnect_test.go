@@ -77,15 +77,7 @@ func TestLogsFollowSurvivesAPIServerRestart(t *testing.T) {
 	const ns = "e2e-logs-apiserver"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	start := time.Now().Add(-time.Minute).Truncate(time.Second)
-	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
-		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
-			return err
-		}
-		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
-	})
-	require.NoError(t, err)
-	cleanupPod(t, ns, created.Name)
+	seedFollowedPod(t, ctx, ns)
 
 	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f", "--max-delay", "300ms")
 	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
@@ -137,15 +129,7 @@ func TestLogsFollowGivesUpAfterReconnectTimeout(t *testing.T) {
 	const ns = "e2e-logs-giveup"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	start := time.Now().Add(-time.Minute).Truncate(time.Second)
-	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
-		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
-			return err
-		}
-		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
-	})
-	require.NoError(t, err)
-	cleanupPod(t, ns, created.Name)
+	seedFollowedPod(t, ctx, ns)
 
 	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f", "--reconnect-timeout", "3s")
 	require.Eventually(t, func() bool { return len(run.out.get()) == 2 }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
@@ -235,15 +219,7 @@ func TestLogsFollowInterrupted(t *testing.T) {
 	const ns = "e2e-logs-interrupt"
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	start := time.Now().Add(-time.Minute).Truncate(time.Second)
-	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
-		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
-			return err
-		}
-		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
-	})
-	require.NoError(t, err)
-	cleanupPod(t, ns, created.Name)
+	seedFollowedPod(t, ctx, ns)
 	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
 
 	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f")
