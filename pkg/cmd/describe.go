@@ -112,6 +112,10 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 			pods[i] = *t.Pod
 		}
 		if events, err = client.Events(ctx, pods); err != nil {
+			if ctx.Err() != nil {
+				// Ctrl-C: no warning, no report (main exits 130).
+				return ctx.Err()
+			}
 			// Events help but are not the pod: say so and go on.
 			fmt.Fprintf(o.ErrOut, "warning: events not shown: %v\n", err)
 		}
@@ -126,6 +130,10 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 		r.Findings = checks.ToReport(checks.Run(&checks.Input{Pod: t.Pod, Report: &r, Rules: o.rules, Events: evs},
 			checks.Shape, checks.Pattern, checks.Live))
 		reports = append(reports, r)
+	}
+	if err := ctx.Err(); err != nil {
+		// Interrupted while the Services were read: the roles would be weighed without them.
+		return err
 	}
 	if printers.Structured(o.Output) {
 		return printers.PrintList(o.Out, o.Output, reports)

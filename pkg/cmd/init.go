@@ -176,6 +176,10 @@ func (o *InitOptions) Run(ctx context.Context) error {
 		tl.Source = t.Source
 		tls = append(tls, tl)
 	}
+	if err := ctx.Err(); err != nil {
+		// Ctrl-C while the events or Services were read: no timeline built without them.
+		return err
+	}
 	var stats []inittimeline.StepStats
 	if len(tls) > 1 && o.manyOfOneKind() {
 		stats = inittimeline.Aggregate(tls)
@@ -201,7 +205,7 @@ func (o *InitOptions) events(ctx context.Context, targets []Target) map[string][
 			pods[i] = *t.Pod
 		}
 		var events map[string][]corev1.Event
-		if events, err = client.Events(ctx, pods); err == nil {
+		if events, err = client.Events(ctx, pods); err == nil || ctx.Err() != nil {
 			return events
 		}
 	}
@@ -235,6 +239,9 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 	// The Services are read once: a watch follows the pod, not its namespace.
 	cx := newNamespaceServices(o.ErrOut, o.Targets.AllNamespaces).of(ctx, client, "", pod)
 	listed, eventsRV, evErr := client.PodEvents(ctx, pod)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	haveEvents := evErr == nil
 	if !haveEvents {
 		fmt.Fprintf(o.ErrOut, "warning: events not read, image pulls not shown: %v\n", evErr)

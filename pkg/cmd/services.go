@@ -42,7 +42,9 @@ func (s *namespaceServices) of(ctx context.Context, client *kube.Client, kubeCon
 	byNS, done := s.lists[key]
 	if !done {
 		list, err := client.Services(ctx, scope)
-		if err != nil {
+		// A list that Ctrl-C cut short is no failure to warn about: the
+		// caller sees ctx end and prints nothing more.
+		if err != nil && ctx.Err() == nil {
 			where := fmt.Sprintf("namespace %q", scope)
 			if scope == "" {
 				where = "all namespaces"

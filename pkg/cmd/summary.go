@@ -147,6 +147,10 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 			tally.Add(&row)
 			page = append(page, row)
 		}
+		if err := ctx.Err(); err != nil {
+			// Ctrl-C while the Services or Jobs were read: these rows would lack them.
+			return err
+		}
 		if !stream {
 			rows = append(rows, page...)
 			return nil

@@ -1,14 +1,17 @@
 package framework
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,26 +29,37 @@ func (c *Cluster) apiServerPIDFile() string {
 	return filepath.Join(c.StateDir, "run", "kube-apiserver.pid")
 }
 
+// apiServerProcess returns the PID and command line of this cluster's
+// kube-apiserver, checked against the state dir so that no other process is
+// signalled.
+func (c *Cluster) apiServerProcess() (int, []string, error) {
+	raw, err := os.ReadFile(c.apiServerPIDFile())
+	if err != nil {
+		return 0, nil, fmt.Errorf("kube-apiserver's pid: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil {
+		return 0, nil, fmt.Errorf("kube-apiserver's pid file: %w", err)
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return 0, nil, fmt.Errorf("kube-apiserver (pid %d) is not running: %w", pid, err)
+	}
+	args := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
+	if !strings.Contains(string(cmdline), c.StateDir) {
+		return 0, nil, fmt.Errorf("pid %d is not this cluster's kube-apiserver: %q", pid, args)
+	}
+	return pid, args, nil
+}
+
 // StopAPIServer stops kube-apiserver (SIGTERM, as a control-plane upgrade
 // does, then SIGKILL after 3 s) and waits until it has exited. etcd and the test kubelet keep
 // running; Start brings the server back on the same port with the same
 // etcd. A test that stops it must start it again (t.Cleanup).
 func (c *Cluster) StopAPIServer(ctx context.Context) (*APIServer, error) {
-	raw, err := os.ReadFile(c.apiServerPIDFile())
+	pid, args, err := c.apiServerProcess()
 	if err != nil {
-		return nil, fmt.Errorf("kube-apiserver's pid: %w", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil {
-		return nil, fmt.Errorf("kube-apiserver's pid file: %w", err)
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return nil, fmt.Errorf("kube-apiserver (pid %d) is not running: %w", pid, err)
-	}
-	args := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
-	if !strings.Contains(string(cmdline), c.StateDir) {
-		return nil, fmt.Errorf("pid %d is not this cluster's kube-apiserver: %q", pid, args)
+		return nil, err
 	}
 	gone := func(context.Context) (bool, error) { return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH), nil }
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
@@ -87,4 +101,95 @@ func (s *APIServer) Start(ctx context.Context) error {
 		body, err := s.c.Client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		return err == nil && string(body) == "ok", nil
 	})
+}
+
+// PauseAPIServer freezes kube-apiserver (SIGSTOP) until resume is called
+// (SIGCONT): the kernel still accepts connections on its port, but nothing
+// answers them, so every request hangs on an open connection as with a
+// server that is overloaded or on a broken network. A test that pauses it
+// must resume it (t.Cleanup); resume may be called more than once.
+func (c *Cluster) PauseAPIServer() (resume func() error, err error) {
+	pid, _, err := c.apiServerProcess()
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return nil, fmt.Errorf("pause kube-apiserver (pid %d): %w", pid, err)
+	}
+	var once sync.Once
+	resume = func() error {
+		var err error
+		once.Do(func() {
+			if err = syscall.Kill(pid, syscall.SIGCONT); err != nil {
+				err = fmt.Errorf("resume kube-apiserver (pid %d): %w", pid, err)
+			}
+		})
+		return err
+	}
+	// SIGSTOP is delivered asynchronously: wait until the process is stopped.
+	stopped := func(context.Context) (bool, error) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return false, err
+		}
+		// pid (comm) state ...: comm may hold spaces, the state follows its ')'.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		return len(fields) > 0 && fields[0] == "T", nil
+	}
+	if err := wait.PollUntilContextTimeout(context.Background(), 10*time.Millisecond, 5*time.Second, true, stopped); err != nil {
+		return resume, fmt.Errorf("kube-apiserver (pid %d) did not stop: %w", pid, err)
+	}
+	return resume, nil
+}
+
+// WaitAPIServerConnection waits until process pid has a TCP connection open
+// to the API server's port: with the server paused, a request the process
+// made is then waiting for an answer.
+func (c *Cluster) WaitAPIServerConnection(ctx context.Context, pid int) error {
+	u, err := url.Parse(c.APIServerURL)
+	if err != nil {
+		return err
+	}
+	port, err := strconv.ParseUint(u.Port(), 10, 16)
+	if err != nil {
+		return fmt.Errorf("API server URL %s: %w", c.APIServerURL, err)
+	}
+	return wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+		return connectedTo(pid, port)
+	})
+}
+
+// connectedTo reads /proc: the process's socket inodes, and the established
+// TCP connections of its network namespace to the remote port.
+func connectedTo(pid int, port uint64) (bool, error) {
+	fdDir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(fdDir)
+	if err != nil {
+		return false, fmt.Errorf("process %d: %w", pid, err)
+	}
+	sockets := map[string]bool{}
+	for _, fd := range fds {
+		link, err := os.Readlink(filepath.Join(fdDir, fd.Name()))
+		if inode, ok := strings.CutPrefix(link, "socket:["); err == nil && ok {
+			sockets[strings.TrimSuffix(inode, "]")] = true
+		}
+	}
+	for _, table := range []string{"tcp", "tcp6"} {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", pid, table))
+		if err != nil {
+			continue
+		}
+		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+		for _, line := range strings.Split(string(raw), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "01" || !sockets[f[9]] {
+				continue
+			}
+			_, remPort, ok := strings.Cut(f[2], ":")
+			if p, err := strconv.ParseUint(remPort, 16, 16); ok && err == nil && p == port {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }

@@ -55,6 +55,8 @@ type Cluster struct {
 	PluginPath string
 	// Client talks to the API server as admin.
 	Client kubernetes.Interface
+	// APIServerURL is the API server's address (https://127.0.0.1:PORT).
+	APIServerURL string
 	// MinRequestTimeout is the API server's --min-request-timeout: it closes
 	// a watch that set no timeout of its own after 1 to 2 times this.
 	MinRequestTimeout time.Duration
@@ -121,6 +123,7 @@ func Load() (*Cluster, error) {
 		return nil, fmt.Errorf("load %s: %w", c.Kubeconfig, err)
 	}
 	config.UserAgent = "pods-pattern-e2e"
+	c.APIServerURL = config.Host
 	// client-go's default limit (5 requests/s) would make every test wait.
 	config.QPS, config.Burst = 200, 400
 	if c.Client, err = kubernetes.NewForConfig(config); err != nil {
