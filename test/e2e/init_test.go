@@ -203,6 +203,21 @@ func TestInitWatchInterrupted(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // let the watch open
 	require.NoError(t, run.cmd.Signal(os.Interrupt))
 	assert.Equal(t, 130, run.waitExit(t, time.Second), "exit code after Ctrl-C")
+	assert.NotContains(t, run.output(), "--- stderr")
+
+	// While it waits for an API server that went away: the reconnecting
+	// watches end as fast.
+	other := startPlugin(t, ctx, "init", name, "-n", ns, "-w")
+	require.Eventually(t, func() bool { return strings.Contains(strings.Join(other.out.get(), "\n"), `at init 1/1 "wait-for-db": running for`) },
+		20*time.Second, 20*time.Millisecond, "stderr: %s", other.stderr)
+	srv, err := cluster.StopAPIServer(ctx)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, srv.Start(ctx)) }()
+	require.Eventually(t, func() bool { return strings.Contains(other.stderr.String(), "note: lost the Kubernetes API") },
+		10*time.Second, 20*time.Millisecond, "stderr: %s", other.stderr)
+	require.NoError(t, other.proc.Signal(os.Interrupt))
+	assert.Equal(t, 130, other.waitExit(t, time.Second), "exit code after Ctrl-C")
+	assert.Regexp(t, `^note: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s\n$`, other.stderr.String())
 }
 
 // A pod with 20 init containers renders in one screen: one line per step.
