@@ -106,6 +106,9 @@ func (s *Server) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if !s.waitIfHeld(r.Context(), ref) {
+		return
+	}
 	target, err := s.resolve(r.Context(), ref, q.Previous)
 	if err != nil {
 		writeError(w, err)

@@ -10,6 +10,9 @@
 // Appending to a file while a follow=true request is open streams the new lines.
 // Cut (or POST /control/cut/{ns}/{pod}/{container}) breaks the open streams of a
 // container mid-response, the way a crashing or restarting kubelet would.
+// Hold (POST /control/hold/...) makes the container's next log request wait
+// until Release, before the container is looked up: a test changes the
+// container in between, at the one moment a client cannot see.
 //
 // With a PodGetter the server checks containers the way the kubelet does (spec, then
 // status: waiting, terminated, previous instance) and ends a follow once the
@@ -55,6 +58,16 @@ type Server struct {
 	streams map[ContainerRef]map[*stream]struct{}
 	// cutAfter breaks every later response of a container after so many bytes.
 	cutAfter map[ContainerRef]int64
+	// holds make the next log request of a container wait (Hold).
+	holds map[ContainerRef]*hold
+}
+
+// hold is one Hold: armed until a request takes it, which then waits for
+// release.
+type hold struct {
+	armed   bool
+	held    int
+	release chan struct{}
 }
 
 // ContainerRef names one container of one pod.
@@ -85,7 +98,8 @@ func NewServer(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{opts: opts, streams: map[ContainerRef]map[*stream]struct{}{}, cutAfter: map[ContainerRef]int64{}}
+	return &Server{opts: opts, streams: map[ContainerRef]map[*stream]struct{}{}, cutAfter: map[ContainerRef]int64{},
+		holds: map[ContainerRef]*hold{}}
 }
 
 // Handler returns the HTTP handler:
@@ -94,6 +108,9 @@ func NewServer(opts Options) *Server {
 //	POST /control/cut/{namespace}/{pod}/{container}      break open streams; body: count cut
 //	POST /control/cut-after/{namespace}/{pod}/{container}?bytes=N
 //	                                                     break every later response after N bytes (0: never)
+//	POST /control/hold/{namespace}/{pod}/{container}     make the next log request wait; body: 1
+//	GET  /control/held/{namespace}/{pod}/{container}     count of requests waiting
+//	POST /control/release/{namespace}/{pod}/{container}  let them go on; body: count released
 //	GET  /control/streams/{namespace}/{pod}/{container}  count of open streams
 //	GET  /healthz                                        "ok"
 func (s *Server) Handler() http.Handler {
@@ -111,6 +128,16 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.CutAfter(refFromPath(r), n)
 		fmt.Fprintln(w, n)
+	})
+	mux.HandleFunc("POST /control/hold/{namespace}/{pod}/{container}", func(w http.ResponseWriter, r *http.Request) {
+		s.Hold(refFromPath(r))
+		fmt.Fprintln(w, 1)
+	})
+	mux.HandleFunc("GET /control/held/{namespace}/{pod}/{container}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, s.Held(refFromPath(r)))
+	})
+	mux.HandleFunc("POST /control/release/{namespace}/{pod}/{container}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, s.Release(refFromPath(r)))
 	})
 	mux.HandleFunc("GET /control/streams/{namespace}/{pod}/{container}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, s.ActiveStreams(refFromPath(r)))
@@ -157,6 +184,69 @@ func (s *Server) cutAfterOf(ref ContainerRef) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cutAfter[ref]
+}
+
+// Hold makes the container's next log request wait, before the container is
+// looked up, until Release: whatever changes meanwhile (a restart) is what
+// the request finds. Later requests are not held.
+func (s *Server) Hold(ref ContainerRef) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.holds[ref]
+	if h == nil {
+		h = &hold{release: make(chan struct{})}
+		s.holds[ref] = h
+	}
+	h.armed = true
+}
+
+// Held returns how many log requests of the container are waiting.
+func (s *Server) Held(ref ContainerRef) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.holds[ref]; h != nil {
+		return h.held
+	}
+	return 0
+}
+
+// Release lets the held requests of the container go on and disarms a Hold
+// no request has taken. It returns how many it let go.
+func (s *Server) Release(ref ContainerRef) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.holds[ref]
+	if h == nil {
+		return 0
+	}
+	delete(s.holds, ref)
+	close(h.release)
+	return h.held
+}
+
+// waitIfHeld takes an armed Hold and waits for Release, or for the client to
+// go away (false).
+func (s *Server) waitIfHeld(ctx context.Context, ref ContainerRef) bool {
+	s.mu.Lock()
+	h := s.holds[ref]
+	if h == nil || !h.armed {
+		s.mu.Unlock()
+		return true
+	}
+	h.armed = false
+	h.held++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		h.held--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-h.release:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // ActiveStreams returns how many log responses for the container are open.

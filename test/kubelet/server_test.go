@@ -453,3 +453,78 @@ func TestFollowEndsWhenContainerStops(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "2025-09-15T09:00:01.000000000Z last words\n", string(rest))
 }
+
+func TestHoldMakesTheNextRequestWait(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, "nginx", false, "first instance")
+	ks := NewServer(Options{Dir: dir})
+	srv := httptest.NewServer(ks.Handler())
+	defer srv.Close()
+	ref := ContainerRef{Namespace: "default", Pod: "nx", Container: "nginx"}
+
+	resp, err := http.Post(srv.URL+"/control/hold/default/nx/nginx", "text/plain", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	type result struct {
+		code int
+		body string
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(srv.URL + "/containerLogs/default/nx/nginx")
+		if err != nil {
+			done <- result{0, err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		done <- result{resp.StatusCode, string(body)}
+	}()
+	require.Eventually(t, func() bool { return ks.Held(ref) == 1 }, 5*time.Second, 5*time.Millisecond)
+	code, held := get(t, srv.URL, "/control/held/default/nx/nginx")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "1\n", held)
+	select {
+	case r := <-done:
+		require.Failf(t, "the held request was answered", "%d %q", r.code, r.body)
+	case <-time.After(50 * time.Millisecond):
+	}
+	// What changes while it waits is what it finds.
+	writeLog(t, dir, "nginx", false, "second instance")
+	// Only the next request is held.
+	code, body := get(t, srv.URL, "/containerLogs/default/nx/nginx")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "second instance\n", body)
+
+	resp, err = http.Post(srv.URL+"/control/release/default/nx/nginx", "text/plain", nil)
+	require.NoError(t, err)
+	released, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "1\n", string(released))
+	select {
+	case r := <-done:
+		assert.Equal(t, result{http.StatusOK, "second instance\n"}, r)
+	case <-time.After(5 * time.Second):
+		require.Fail(t, "the held request was not released")
+	}
+	assert.Equal(t, 0, ks.Held(ref))
+
+	// A client that gives up while held leaves nothing waiting.
+	ks.Hold(ref)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/containerLogs/default/nx/nginx", nil)
+	require.NoError(t, err)
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	require.Eventually(t, func() bool { return ks.Held(ref) == 1 }, 5*time.Second, 5*time.Millisecond)
+	cancel()
+	<-gone
+	require.Eventually(t, func() bool { return ks.Held(ref) == 0 }, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, 0, ks.Release(ref), "nothing left to release")
+}

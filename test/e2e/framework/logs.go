@@ -128,3 +128,24 @@ func (c *Cluster) CutLogStreamsAfter(ctx context.Context, namespace, pod, contai
 	_, err := c.kubeletControlQuery(ctx, http.MethodPost, "cut-after", namespace, pod, container, "bytes="+strconv.FormatInt(n, 10))
 	return err
 }
+
+// HoldNextLogRequest makes the test kubelet hold the container's next log
+// request, before it looks the container up, until ReleaseLogRequests: a
+// restart made meanwhile lands between the client's last look at the pod
+// and the kubelet's answer.
+func (c *Cluster) HoldNextLogRequest(ctx context.Context, namespace, pod, container string) error {
+	_, err := c.kubeletControl(ctx, http.MethodPost, "hold", namespace, pod, container)
+	return err
+}
+
+// HeldLogRequests returns how many log requests of the container the test
+// kubelet is holding.
+func (c *Cluster) HeldLogRequests(ctx context.Context, namespace, pod, container string) (int, error) {
+	return c.kubeletControl(ctx, http.MethodGet, "held", namespace, pod, container)
+}
+
+// ReleaseLogRequests lets the held log requests of the container go on
+// (and disarms a hold no request took); it returns how many it let go.
+func (c *Cluster) ReleaseLogRequests(ctx context.Context, namespace, pod, container string) (int, error) {
+	return c.kubeletControl(ctx, http.MethodPost, "release", namespace, pod, container)
+}
