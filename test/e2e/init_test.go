@@ -208,7 +208,9 @@ func TestInitWatchInterrupted(t *testing.T) {
 	// While it waits for an API server that went away: the reconnecting
 	// watches end as fast.
 	other := startPlugin(t, ctx, "init", name, "-n", ns, "-w")
-	require.Eventually(t, func() bool { return strings.Contains(strings.Join(other.out.get(), "\n"), `at init 1/1 "wait-for-db": running for`) },
+	require.Eventually(t, func() bool {
+		return strings.Contains(strings.Join(other.out.get(), "\n"), `at init 1/1 "wait-for-db": running for`)
+	},
 		20*time.Second, 20*time.Millisecond, "stderr: %s", other.stderr)
 	srv, err := cluster.StopAPIServer(ctx)
 	require.NoError(t, err)
