@@ -33,6 +33,12 @@ import (
 // runDescribe runs describe against a fake clientset holding objs.
 func runDescribe(t *testing.T, cs *fake.Clientset, args []string, setup func(*DescribeOptions)) (string, string, error) {
 	t.Helper()
+	return runDescribeCtx(t, context.Background(), cs, args, setup)
+}
+
+// runDescribeCtx is runDescribe with the command's context (Ctrl-C ends it).
+func runDescribeCtx(t *testing.T, ctx context.Context, cs *fake.Clientset, args []string, setup func(*DescribeOptions)) (string, string, error) {
+	t.Helper()
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
 	flags := genericclioptions.NewConfigFlags(false)
 	ns := "default"
@@ -51,7 +57,7 @@ func runDescribe(t *testing.T, cs *fake.Clientset, args []string, setup func(*De
 		err = o.Validate()
 	}
 	if err == nil {
-		err = o.Run(context.Background())
+		err = o.Run(ctx)
 	}
 	return out.String(), errOut.String(), err
 }

@@ -37,6 +37,8 @@ func runInit(t *testing.T, ctx context.Context, cs kubernetes.Interface, now tim
 	o.getter, o.now, o.width = flags, func() time.Time { return now }, func(io.Writer) int { return 0 }
 	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }
 	cmd := newCmdInit(o)
+	// As under the root command: main prints the error, never the usage.
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs(args)
 	cmd.SetOut(out)
 	cmd.SetErr(errOut)

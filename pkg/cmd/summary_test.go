@@ -49,6 +49,12 @@ func fixturePaths(t *testing.T) []string {
 
 func runSummary(t *testing.T, cs kubernetes.Interface, args []string, setup func(*SummaryOptions)) (string, string, error) {
 	t.Helper()
+	return runSummaryCtx(t, context.Background(), cs, args, setup)
+}
+
+// runSummaryCtx is runSummary with the command's context (Ctrl-C ends it).
+func runSummaryCtx(t *testing.T, ctx context.Context, cs kubernetes.Interface, args []string, setup func(*SummaryOptions)) (string, string, error) {
+	t.Helper()
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
 	flags := genericclioptions.NewConfigFlags(false)
 	ns := "default"
@@ -74,7 +80,7 @@ func runSummary(t *testing.T, cs kubernetes.Interface, args []string, setup func
 		err = o.Validate()
 	}
 	if err == nil {
-		err = o.Run(context.Background())
+		err = o.Run(ctx)
 	}
 	return out.String(), errOut.String(), err
 }
