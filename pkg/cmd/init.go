@@ -16,6 +16,7 @@ import (
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/inittimeline"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logs"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 )
 
@@ -300,7 +301,7 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 		prev = cur
 		return done, nil
 	}
-	client.Reconnect = &kube.Reconnector{Timeout: o.ReconnectTimeout, Note: func(msg string) { fmt.Fprintln(o.ErrOut, msg) }}
+	client.Reconnect = logs.NewReconnector(o.ReconnectTimeout, o.ErrOut)
 	eventsCtx, stopEvents := context.WithCancel(ctx)
 	eventsDone := make(chan error, 1)
 	if haveEvents {

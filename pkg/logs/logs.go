@@ -176,11 +176,16 @@ func reconnector(cfg Config, errOut io.Writer) *kube.Reconnector {
 	if !cfg.LogOptions.Follow {
 		return nil
 	}
-	timeout := cfg.ReconnectTimeout
+	return NewReconnector(cfg.ReconnectTimeout, errOut)
+}
+
+// NewReconnector returns the Reconnector of a follow or watch that prints its
+// notes on errOut, escaped: they may quote what the API server answered.
+func NewReconnector(timeout time.Duration, errOut io.Writer) *kube.Reconnector {
 	if timeout <= 0 {
 		timeout = kube.DefaultReconnectTimeout
 	}
-	return &kube.Reconnector{Timeout: timeout, Note: func(msg string) { fmt.Fprintln(errOut, msg) }}
+	return &kube.Reconnector{Timeout: timeout, Note: func(msg string) { fmt.Fprintln(errOut, printers.Sanitize(msg)) }}
 }
 
 // fail ends the run with err (the watch gave up on the API server).

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -83,15 +84,7 @@ func TestLogsFollowSurvivesAPIServerRestart(t *testing.T) {
 	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
 	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
 
-	write := func(round string, n int) {
-		t.Helper()
-		base := time.Now()
-		for i := range n {
-			require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: base.Add(time.Duration(2*i) * time.Millisecond), Text: fmt.Sprintf("nginx %s %d", round, i)}))
-			require.NoError(t, cluster.AppendLog(ns, lab.PodName, "sidecar", framework.LogLine{Time: base.Add(time.Duration(2*i+1) * time.Millisecond), Text: fmt.Sprintf("sidecar %s %d", round, i)}))
-			want = append(want, fmt.Sprintf("[nginx main] nginx %s %d", round, i), fmt.Sprintf("[sidecar sidecar] sidecar %s %d", round, i))
-		}
-	}
+	write := func(round string, n int) { want = append(want, writeRound(t, ns, round, n)...) }
 	write("before", 5)
 	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
 
@@ -122,6 +115,82 @@ func TestLogsFollowSurvivesAPIServerRestart(t *testing.T) {
 	require.Len(t, errLines, 2, "one note when the server goes, one when it is back: %q", run.stderr)
 	assert.Regexp(t, `^note: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s$`, errLines[0])
 	assert.Regexp(t, `^note: the Kubernetes API is back after [0-9.]+m?s$`, errLines[1])
+}
+
+// writeRound appends n lines to each container of the followed pod
+// (seedFollowedPod), interleaved in time, and returns the lines logs -f must
+// print for them.
+func writeRound(t *testing.T, ns, round string, n int) []string {
+	t.Helper()
+	var want []string
+	base := time.Now()
+	for i := range n {
+		require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: base.Add(time.Duration(2*i) * time.Millisecond), Text: fmt.Sprintf("nginx %s %d", round, i)}))
+		require.NoError(t, cluster.AppendLog(ns, lab.PodName, "sidecar", framework.LogLine{Time: base.Add(time.Duration(2*i+1) * time.Millisecond), Text: fmt.Sprintf("sidecar %s %d", round, i)}))
+		want = append(want, fmt.Sprintf("[nginx main] nginx %s %d", round, i), fmt.Sprintf("[sidecar sidecar] sidecar %s %d", round, i))
+	}
+	return want
+}
+
+// A node's kubelet restarting is not the API server going away: the server
+// answers each log read with a 500 (it cannot dial the kubelet) while its
+// other requests go through. Each container's log gets its own note when it
+// fails and when it works again, and no line is lost or repeated.
+func TestLogsFollowSurvivesKubeletRestart(t *testing.T) {
+	requirePlugin(t)
+	const ns = "e2e-logs-kubelet"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	seedFollowedPod(t, ctx, ns)
+
+	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f", "--max-delay", "300ms")
+	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
+	want = append(want, writeRound(t, ns, "before", 3)...)
+	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+
+	kubelet, err := cluster.StopKubelet(ctx)
+	require.NoError(t, err)
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			_ = kubelet.Start(context.Background())
+		}
+	})
+	want = append(want, writeRound(t, ns, "while down", 3)...)
+	require.Eventually(t, func() bool { return strings.Count(run.stderr.String(), "fails") == 2 }, 20*time.Second, 50*time.Millisecond, "stderr: %s", run.stderr)
+	require.NoError(t, kubelet.Start(ctx))
+	restarted = true
+	want = append(want, writeRound(t, ns, "after", 3)...)
+
+	require.Eventually(t, func() bool { return len(run.out.get()) >= len(want) }, 60*time.Second, 50*time.Millisecond,
+		"got %d of %d lines; stderr: %s", len(run.out.get()), len(want), run.stderr)
+	time.Sleep(500 * time.Millisecond) // a repeated line would come now
+	assert.Equal(t, want, run.out.get(), "every line once, in time order")
+	errLines := strings.Split(strings.TrimSpace(run.stderr.String()), "\n")
+	require.Len(t, errLines, 4, "a note per container when its log fails and when it works again: %q", run.stderr)
+	for _, c := range []string{"nginx", "sidecar"} {
+		fails := fmt.Sprintf(`^note: reading the logs of pod/nx container %s fails \(500 Internal Server Error: Get "https://127\.0\.0\.1:\d+/containerLogs/%s/nx/%s\?[^"]*": dial tcp [^)]*connection refused\); retrying for up to 5m0s$`, c, ns, c)
+		again := fmt.Sprintf(`^note: reading the logs of pod/nx container %s works again after [0-9.]+m?s$`, c)
+		assert.Equal(t, 1, countMatching(errLines, fails), "%s in %q", fails, errLines)
+		assert.Equal(t, 1, countMatching(errLines, again), "%s in %q", again, errLines)
+	}
+	assert.NotContains(t, run.stderr.String(), "lost the Kubernetes API", "the API server never went away")
+	select {
+	case code := <-run.exit:
+		require.Failf(t, "logs -f ended", "exit %d; stderr: %s", code, run.stderr)
+	default:
+	}
+}
+
+func countMatching(lines []string, pattern string) int {
+	re := regexp.MustCompile(pattern)
+	n := 0
+	for _, l := range lines {
+		if re.MatchString(l) {
+			n++
+		}
+	}
+	return n
 }
 
 func TestLogsFollowGivesUpAfterReconnectTimeout(t *testing.T) {
