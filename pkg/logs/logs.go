@@ -30,6 +30,9 @@ type Config struct {
 	Query kube.Query
 	// Rules classify the containers (their role is in the tag and --role).
 	Rules classify.Rules
+	// Context, when set, gives what beside the pod weighs on its roles (its
+	// namespace's Services), so that logs names the roles describe names.
+	Context func(*corev1.Pod) classify.Context
 
 	// LogOptions is the request for every container, built once from the
 	// flags as kubectl logs does: Follow, Previous, SinceSeconds, SinceTime,
@@ -128,7 +131,7 @@ func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
 		planned = append(planned, streams...)
 	}
 	if selected == 0 {
-		return nil, noContainersError(pods, r.cfg.Rules)
+		return nil, r.noContainersError(pods)
 	}
 	return planned, nil
 }
