@@ -30,8 +30,6 @@ func (c *Cluster) pidFile(name string) string {
 	return filepath.Join(c.StateDir, "run", name+".pid")
 }
 
-func (c *Cluster) apiServerPIDFile() string { return c.pidFile("kube-apiserver") }
-
 // StopAPIServer stops kube-apiserver (SIGTERM, as a control-plane upgrade
 // does, then SIGKILL after 3 s) and waits until it has exited. etcd and the test kubelet keep
 // running; Start brings the server back on the same port with the same
