@@ -248,9 +248,12 @@ func TestInitCommandWatchCtrlC(t *testing.T) {
 	p := watchStory(t)[0]
 	cs := fake.NewClientset(p)
 	fw := watch.NewFake()
-	cs.PrependWatchReactor("pods", func(k8stesting.Action) (bool, watch.Interface, error) { return true, fw, nil })
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
+	// Ctrl-C once the pod is watched (earlier, it ends before any watch).
+	cs.PrependWatchReactor("pods", func(k8stesting.Action) (bool, watch.Interface, error) {
+		time.AfterFunc(50*time.Millisecond, cancel)
+		return true, fw, nil
+	})
 	_, _, err := runInit(t, ctx, cs, time.Now(), p.Name, "-w")
 	assert.ErrorIs(t, err, context.Canceled, "main turns this into exit 130")
 	assert.True(t, fw.IsStopped())
