@@ -44,6 +44,11 @@ type Reconnector struct {
 
 	mu      sync.Mutex
 	outages map[string]time.Time // since when; "" is the API server itself
+	// backs are closed when an outage ends: every request waiting out its
+	// backoff tries again at once, so that the streams of a follow reopen
+	// together and their lines are merged in order, not one stream up to
+	// the backoff's cap (5s) after the others.
+	backs map[string]chan struct{}
 }
 
 // Do runs op until it succeeds, fails for another reason than an unreachable
@@ -81,45 +86,49 @@ func (r *Reconnector) DoFor(ctx context.Context, what string, op func(context.Co
 		if answered(err) {
 			key = what
 		}
-		if gaveUp := r.down(key, err); gaveUp != nil {
+		back, gaveUp := r.down(key, err)
+		if gaveUp != nil {
 			return gaveUp
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-back:
 		case <-time.After(backoff.Step()):
 		}
 	}
 }
 
 // down records that a request found what (or the server, "") away: the
-// first one prints the note. It returns the give-up error once Timeout has
-// passed.
-func (r *Reconnector) down(what string, err error) error {
+// first one prints the note. It returns the channel closed when the outage
+// ends, and the give-up error once Timeout has passed.
+func (r *Reconnector) down(what string, err error) (<-chan struct{}, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	since, down := r.outages[what]
 	if !down {
 		if r.outages == nil {
-			r.outages = map[string]time.Time{}
+			r.outages, r.backs = map[string]time.Time{}, map[string]chan struct{}{}
 		}
 		since = time.Now()
 		r.outages[what] = since
+		r.backs[what] = make(chan struct{})
 		if what == "" {
 			r.note(fmt.Sprintf("note: lost the Kubernetes API (%s); reconnecting for up to %s", reason(err), r.Timeout))
 		} else {
 			r.note(fmt.Sprintf("note: %s fails (%s); retrying for up to %s", what, detail(err), r.Timeout))
 		}
 	}
+	back := r.backs[what]
 	away := time.Since(since)
 	if away < r.Timeout {
-		return nil
+		return back, nil
 	}
 	if what == "" {
-		return fmt.Errorf("%w: the Kubernetes API has been unreachable for %s (--reconnect-timeout=%s): %s",
+		return back, fmt.Errorf("%w: the Kubernetes API has been unreachable for %s (--reconnect-timeout=%s): %s",
 			ErrGaveUp, away.Round(time.Second), r.Timeout, reason(err))
 	}
-	return fmt.Errorf("%w: %s has failed for %s (--reconnect-timeout=%s): %s",
+	return back, fmt.Errorf("%w: %s has failed for %s (--reconnect-timeout=%s): %s",
 		ErrGaveUp, what, away.Round(time.Second), r.Timeout, detail(err))
 }
 
@@ -136,6 +145,8 @@ func (r *Reconnector) up(what string) {
 		return
 	}
 	delete(r.outages, what)
+	close(r.backs[what])
+	delete(r.backs, what)
 	away := time.Since(since).Round(100 * time.Millisecond)
 	if what == "" {
 		r.note(fmt.Sprintf("note: the Kubernetes API is back after %s", away))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -154,4 +156,50 @@ func TestReconnectorGivesUpOnAFailingLog(t *testing.T) {
 	require.ErrorIs(t, err, ErrGaveUp)
 	assert.Regexp(t, `^gave up reconnecting: reading the logs of pod/nx container app has failed for 0s \(--reconnect-timeout=50ms\): 503 ServiceUnavailable: kubelet restarting$`, err.Error())
 	assert.Len(t, notes, 1)
+}
+
+// When one request finds the server back, the others waiting out their
+// backoff try again at once: the streams of a follow reopen together.
+func TestReconnectorWakesEveryWaiterWhenTheServerIsBack(t *testing.T) {
+	var mu sync.Mutex
+	var notes []string
+	r := &Reconnector{Timeout: time.Minute, Note: func(m string) { mu.Lock(); notes = append(notes, m); mu.Unlock() },
+		Backoff: wait.Backoff{Duration: time.Hour, Factor: 1, Steps: 1 << 30}}
+	refused := &url.Error{Op: "Get", URL: "https://127.0.0.1:6443/api", Err: syscall.ECONNREFUSED}
+	var back atomic.Bool
+	var tries atomic.Int32
+	op := func(context.Context) error {
+		tries.Add(1)
+		if back.Load() {
+			return nil
+		}
+		return refused
+	}
+	done := make(chan error, 2)
+	for range 2 {
+		go func() { done <- r.Do(context.Background(), op) }()
+	}
+	require.Eventually(t, func() bool { return tries.Load() == 2 }, 5*time.Second, time.Millisecond, "both tried and wait an hour")
+	back.Store(true)
+	require.NoError(t, r.Do(context.Background(), op))
+	for range 2 {
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(5 * time.Second):
+			require.Fail(t, "a waiter still waits out its backoff")
+		}
+	}
+	assert.Equal(t, int32(5), tries.Load())
+	mu.Lock()
+	got := append([]string(nil), notes...)
+	mu.Unlock()
+	require.Len(t, got, 2, "%q", got)
+	assert.Regexp(t, `^note: the Kubernetes API is back after`, got[1])
+
+	// A later outage has a channel of its own.
+	back.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, r.Do(ctx, op), context.DeadlineExceeded)
 }
