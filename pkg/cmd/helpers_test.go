@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -77,4 +78,11 @@ func runOptions(o options, args []string) error {
 	cmd := &cobra.Command{}
 	cmd.SetContext(context.Background())
 	return runE(o)(cmd, args)
+}
+
+func TestViewTableWidth(t *testing.T) {
+	v := viewOptions{width: func(io.Writer) int { return 90 }}
+	assert.Equal(t, 90, v.tableWidth(), "the terminal's width")
+	v.Output = "wide"
+	assert.Equal(t, 0, v.tableWidth(), "-o wide prints every column in full")
 }
