@@ -162,7 +162,7 @@ func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedS
 		}()
 	} else {
 		close(watchDone)
-		r.closeInput()
+		r.closeInput(0)
 	}
 	err := r.merger.Run(r.emit)
 	cancel()
@@ -237,10 +237,10 @@ type run struct {
 }
 
 // closeInput says no stream will join; the events stream, which would not
-// end by itself while following, is stopped.
-func (r *run) closeInput() {
+// end by itself while following, is stopped after grace.
+func (r *run) closeInput(grace time.Duration) {
 	if r.events != nil {
-		r.events.stop()
+		r.events.stop(grace)
 	}
 	r.merger.CloseInput()
 }
