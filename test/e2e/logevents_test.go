@@ -62,6 +62,7 @@ func TestLogsFollowEventsBetweenLines(t *testing.T) {
 	requirePlugin(t)
 	const ns = "e2e-logs-events"
 	ctx := testContext(t)
+	freshEvents(t, ctx, ns)
 	start := time.Now().Add(-time.Minute).Truncate(time.Second)
 	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
 		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Second, "nginx up")...); err != nil {
