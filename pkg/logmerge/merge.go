@@ -103,8 +103,10 @@ type span struct {
 }
 
 type batch struct {
-	buf     []byte
-	lines   []span
+	buf   []byte
+	lines []span
+	// arrived is when the batch's first line reached the pumper (arrivalReader):
+	// a followed line waits MaxDelay from then, not from when the merger gets it.
 	arrived time.Time
 }
 
@@ -244,7 +246,6 @@ func (r *runner) handle(ev event) error {
 		}
 	}
 	if ev.b != nil {
-		ev.b.arrived = time.Now()
 		s.queue = append(s.queue, ev.b)
 		if !s.inHeap {
 			s.pos = 0
@@ -378,6 +379,7 @@ type pumper struct {
 	m  *Merger
 	s  *stream
 	br *bufio.Reader
+	ar arrivalReader
 	b  *batch
 
 	lastTime int64
@@ -423,7 +425,8 @@ func (p *pumper) run() {
 			return
 		}
 		stop := context.AfterFunc(ctx, func() { _ = rc.Close() })
-		p.br.Reset(rc)
+		p.ar = arrivalReader{r: rc}
+		p.br.Reset(&p.ar)
 		tail, tailTruncated, readErr := p.readLines()
 		stop()
 		_ = rc.Close()
@@ -542,6 +545,9 @@ func (p *pumper) takeBatch() bool {
 		p.b = &batch{buf: make([]byte, 0, batchBytes), lines: make([]span, 0, batchLines)}
 		return true
 	}
+	// What the connection holds from now on may have been there since the
+	// line in hand arrived.
+	p.ar.waited()
 	select {
 	case p.b = <-p.s.free:
 		return true
@@ -586,6 +592,9 @@ func (p *pumper) add(raw []byte, truncated bool) bool {
 		return false
 	}
 	b := p.b
+	if len(b.lines) == 0 {
+		b.arrived = p.ar.last
+	}
 	start := int32(len(b.buf))
 	b.buf = append(b.buf, raw...)
 	sp := span{time: t, start: start, end: int32(len(b.buf)), truncated: truncated, noStamp: !ok, textStart: start}
@@ -595,4 +604,46 @@ func (p *pumper) add(raw []byte, truncated bool) bool {
 	}
 	b.lines = append(b.lines, sp)
 	return true
+}
+
+// arrivalReader notes when the bytes of the latest read arrived, for the
+// follow window. Usually that is when the read returned. But while the
+// pumper waits for the merger to hand back a batch (back-pressure: its lines
+// are held for a quiet stream) it reads nothing, and what the server sends
+// meanwhile waits in the connection: the first read after such a wait, and
+// every read after it that fills the buffer (there was more waiting), are
+// dated from when the wait began. Without that, a line's window started only
+// once the pumper got to it, so that a container printing faster than two
+// batches per window next to a quiet one saw its lines held up to twice
+// MaxDelay, and a backlog read with -f next to a quiet container went at two
+// batches per MaxDelay (about 1,000 lines/s) instead of at once.
+type arrivalReader struct {
+	r io.Reader
+	// last is when the bytes of the latest read arrived.
+	last time.Time
+	// backlog is set while what the connection holds may have been waiting
+	// since then.
+	backlog time.Time
+}
+
+func (a *arrivalReader) Read(b []byte) (int, error) {
+	n, err := a.r.Read(b)
+	if n > 0 {
+		a.last = time.Now()
+		if !a.backlog.IsZero() {
+			a.last = a.backlog
+			if n < len(b) {
+				// The connection had no more: later reads bring new lines.
+				a.backlog = time.Time{}
+			}
+		}
+	}
+	return n, err
+}
+
+// waited says the pumper stops reading until the merger frees a batch.
+func (a *arrivalReader) waited() {
+	if a.backlog.IsZero() {
+		a.backlog = a.last
+	}
 }
