@@ -72,14 +72,21 @@ const (
 	batchBytes          = 8 << 10
 	batchLines          = 128
 	batchesPerStream    = 2
+	// A followed stream that prints a line at a time sends a batch per line;
+	// while a quiet stream holds them, it may send up to this many small ones
+	// (within batchesPerStream * batchBytes), not stop reading.
+	maxBatchesPerStream = 64
+	smallBatchBytes     = 256
+	smallBatchLines     = 4
 	maxDedupeLines      = 4096
 )
 
 // Merger merges streams by timestamp. Lines of one stream keep their order;
 // lines of different streams with the same timestamp come in the order the
-// streams were added. Memory is bounded: each stream holds at most
-// batchesPerStream batches of about batchBytes and a read buffer (a line
-// longer than a batch takes up to MaxLineBytes while it is in flight).
+// streams were added. Memory is bounded: each stream holds lines of at most
+// about batchesPerStream * batchBytes in batches (at most
+// maxBatchesPerStream of them) and a read buffer (a line longer than a batch
+// takes up to MaxLineBytes while it is in flight).
 type Merger struct {
 	opts   Options
 	ctx    context.Context
@@ -105,6 +112,8 @@ type span struct {
 type batch struct {
 	buf   []byte
 	lines []span
+	// sent is len(buf) when the pumper sent it, for its budget.
+	sent int
 	// arrived is when the batch's first line reached the pumper (arrivalReader):
 	// a followed line waits MaxDelay from then, not from when the merger gets it.
 	arrived time.Time
@@ -150,7 +159,7 @@ func (m *Merger) Add(src Source) int {
 	id := m.nextID
 	m.nextID++
 	m.mu.Unlock()
-	s := &stream{id: id, src: src, free: make(chan *batch, batchesPerStream)}
+	s := &stream{id: id, src: src, free: make(chan *batch, maxBatchesPerStream)}
 	m.registered.Add(1)
 	m.wg.Add(1)
 	go m.pump(s)
@@ -388,6 +397,8 @@ type pumper struct {
 	newLines int    // lines kept by the current read
 	long     []byte // one line longer than the read buffer
 	batches  int    // batches made for this stream
+	spare    []*batch
+	inFlight int // bytes of the batches sent and not yet returned
 }
 
 func (p *pumper) send(ev event) bool {
@@ -405,6 +416,8 @@ func (p *pumper) flush() bool {
 	}
 	b := p.b
 	p.b = nil
+	b.sent = len(b.buf)
+	p.inFlight += b.sent
 	return p.send(event{s: p.s, b: b})
 }
 
@@ -530,26 +543,43 @@ func (p *pumper) readLine() (line []byte, terminated, truncated bool, err error)
 	}
 }
 
-// takeBatch gets a batch to fill: a returned one, a new one while the stream
-// has fewer than batchesPerStream (quiet streams never grow to it), or it
+// takeBatch gets a batch to fill: a returned one or a new one while the
+// stream's sent batches hold less than batchesPerStream * batchBytes, or it
 // waits for the merger to return one, which is the back-pressure that keeps
-// a fast stream from running ahead of the others.
+// a fast stream from running ahead of the others. Past batchesPerStream,
+// new batches start small: they carry a line or two of a stream that prints
+// a line at a time.
 func (p *pumper) takeBatch() bool {
-	select {
-	case p.b = <-p.s.free:
-		return true
-	default:
+	for more := true; more; {
+		select {
+		case b := <-p.s.free:
+			p.inFlight -= b.sent
+			p.spare = append(p.spare, b)
+		default:
+			more = false
+		}
 	}
-	if p.batches < batchesPerStream {
-		p.batches++
-		p.b = &batch{buf: make([]byte, 0, batchBytes), lines: make([]span, 0, batchLines)}
-		return true
+	if p.inFlight < batchesPerStream*batchBytes {
+		if n := len(p.spare); n > 0 {
+			p.b, p.spare = p.spare[n-1], p.spare[:n-1]
+			return true
+		}
+		if p.batches < maxBatchesPerStream {
+			p.batches++
+			if p.batches <= batchesPerStream {
+				p.b = &batch{buf: make([]byte, 0, batchBytes), lines: make([]span, 0, batchLines)}
+			} else {
+				p.b = &batch{buf: make([]byte, 0, smallBatchBytes), lines: make([]span, 0, smallBatchLines)}
+			}
+			return true
+		}
 	}
 	// What the connection holds from now on may have been there since the
 	// line in hand arrived.
 	p.ar.waited()
 	select {
 	case p.b = <-p.s.free:
+		p.inFlight -= p.b.sent
 		return true
 	case <-p.m.ctx.Done():
 		return false
@@ -583,7 +613,7 @@ func (p *pumper) add(raw []byte, truncated bool) bool {
 		return true
 	}
 	p.newLines++
-	if p.b != nil && len(p.b.lines) > 0 && (len(p.b.buf)+len(raw) > cap(p.b.buf) || len(p.b.lines) == cap(p.b.lines)) {
+	if p.b != nil && len(p.b.lines) > 0 && (len(p.b.buf)+len(raw) > max(cap(p.b.buf), batchBytes) || len(p.b.lines) >= batchLines) {
 		if !p.flush() {
 			return false
 		}
