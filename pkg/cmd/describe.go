@@ -3,8 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -12,7 +10,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/checks"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
@@ -21,21 +18,12 @@ import (
 // DescribeOptions are the options of `describe`.
 type DescribeOptions struct {
 	Targets TargetOptions
-	Output  string
-	Color   string
-
-	getter genericclioptions.RESTClientGetter
-	rules  classify.Rules
-	color  bool
-	now    func() time.Time
-	// width is the terminal's width, 0 when the output is not a terminal.
-	width func(io.Writer) int
-	genericiooptions.IOStreams
+	viewOptions
 }
 
 // NewDescribeOptions returns the options with their defaults.
 func NewDescribeOptions(streams genericiooptions.IOStreams) *DescribeOptions {
-	return &DescribeOptions{IOStreams: streams, Color: "auto", now: time.Now, width: printers.TerminalWidth}
+	return &DescribeOptions{viewOptions: newViewOptions(streams)}
 }
 
 // NewCmdDescribe builds `describe` on kubectl's flags.
@@ -67,10 +55,7 @@ A pod can state roles itself: annotation pods-pattern.io/roles: "name=role,name=
 		RunE:              runE(o),
 	}
 	o.Targets.AddFlags(cmd, true)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every column, whatever the terminal's width), json or yaml")
-	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
-	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
+	o.addFlags(cmd, "Output format: wide (every column, whatever the terminal's width), json or yaml")
 	return cmd
 }
 
@@ -79,17 +64,12 @@ func (o *DescribeOptions) Complete(_ *cobra.Command, args []string) error {
 	if err := o.Targets.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
-	var err error
-	if o.rules, err = o.Targets.Rules(); err != nil {
-		return err
-	}
-	o.color, err = printers.UseColor(o.Color, o.Out)
-	return err
+	return o.complete(&o.Targets)
 }
 
 // Validate checks the flags.
 func (o *DescribeOptions) Validate() error {
-	if err := printers.ValidateViewOutput(o.Output); err != nil {
+	if err := o.validate(); err != nil {
 		return err
 	}
 	return o.Targets.Validate()
@@ -130,10 +110,6 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 	if printers.Structured(o.Output) {
 		return printers.PrintList(o.Out, o.Output, reports)
 	}
-	width := 0
-	if o.Output != printers.FormatWide {
-		width = o.width(o.Out)
-	}
-	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: printers.Painter{Enabled: o.color}, Now: o.now(),
-		NoEvents: o.Targets.FromFiles(), Width: width})
+	return printers.Describe(o.Out, reports, printers.DescribeOptions{Color: o.painter(), Now: o.now(),
+		NoEvents: o.Targets.FromFiles(), Width: o.tableWidth()})
 }

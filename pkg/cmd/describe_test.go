@@ -1,16 +1,13 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -20,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
@@ -34,25 +30,13 @@ import (
 func runDescribe(t *testing.T, cs *fake.Clientset, args []string, setup func(*DescribeOptions)) (string, string, error) {
 	t.Helper()
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
-	flags := genericclioptions.NewConfigFlags(false)
-	ns := "default"
-	flags.Namespace = &ns
 	o := NewDescribeOptions(streams)
-	o.getter, o.Color, o.now = flags, "never", func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
-	o.width = func(io.Writer) int { return 0 }
+	testView(t, &o.viewOptions)
 	o.Targets.NewClient = func() (kubernetes.Interface, error) { return cs, nil }
-	o.Targets.RulesFile = ""
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	if setup != nil {
 		setup(o)
 	}
-	err := o.Complete(&cobra.Command{}, args)
-	if err == nil {
-		err = o.Validate()
-	}
-	if err == nil {
-		err = o.Run(context.Background())
-	}
+	err := runOptions(o, args)
 	return out.String(), errOut.String(), err
 }
 

@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -13,7 +12,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/checks"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
@@ -27,21 +25,14 @@ type DoctorOptions struct {
 	Scan   ScanOptions
 	FailOn string
 	Ignore []string
-	Output string
-	Color  string
+	viewOptions
 
-	getter  genericclioptions.RESTClientGetter
-	rules   classify.Rules
-	color   bool
 	ignored map[string]bool
-	// width is the terminal's width, 0 when the output is not a terminal.
-	width func(io.Writer) int
-	genericiooptions.IOStreams
 }
 
 // NewDoctorOptions returns the defaults.
 func NewDoctorOptions(streams genericiooptions.IOStreams) *DoctorOptions {
-	return &DoctorOptions{IOStreams: streams, FailOn: checks.Error, Color: "auto", width: printers.TerminalWidth}
+	return &DoctorOptions{viewOptions: newViewOptions(streams), FailOn: checks.Error}
 }
 
 // NewCmdDoctor builds `doctor`.
@@ -72,12 +63,9 @@ The exit code makes it a CI step: 1 when a finding is at or above --fail-on (def
 	o.Scan.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding is at or above this severity: error, warning, info or none")
 	cmd.Flags().StringArrayVar(&o.Ignore, "ignore", nil, "Check ID to leave out (repeatable; see docs/checks.md)")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every line in full, whatever the terminal's width), json or yaml (default: grouped text)")
-	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	o.addFlags(cmd, "Output format: wide (every line in full, whatever the terminal's width), json or yaml (default: grouped text)")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", completeChoices(failOnLevels...))
 	_ = cmd.RegisterFlagCompletionFunc("ignore", completeChoices(checkIDs()...))
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
-	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
 
@@ -94,21 +82,16 @@ func (o *DoctorOptions) Complete(_ *cobra.Command, args []string) error {
 	if err := o.Scan.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
-	var err error
-	if o.rules, err = o.Scan.Targets.Rules(); err != nil {
-		return err
-	}
 	o.ignored = map[string]bool{}
 	for _, id := range o.Ignore {
 		o.ignored[id] = true
 	}
-	o.color, err = printers.UseColor(o.Color, o.Out)
-	return err
+	return o.complete(&o.Scan.Targets)
 }
 
 // Validate checks the flags.
 func (o *DoctorOptions) Validate() error {
-	if err := printers.ValidateViewOutput(o.Output); err != nil {
+	if err := o.validate(); err != nil {
 		return err
 	}
 	if !contains(failOnLevels, o.FailOn) {
@@ -177,11 +160,7 @@ func (o *DoctorOptions) Run(ctx context.Context) error {
 			return err
 		}
 	} else {
-		width := 0
-		if o.Output != printers.FormatWide {
-			width = o.width(o.Out)
-		}
-		if err := printers.Doctor(o.Out, res, printers.Painter{Enabled: o.color}, width); err != nil {
+		if err := printers.Doctor(o.Out, res, o.painter(), o.tableWidth()); err != nil {
 			return err
 		}
 	}

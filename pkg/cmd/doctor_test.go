@@ -1,21 +1,17 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
@@ -30,31 +26,14 @@ import (
 func runDoctor(t *testing.T, cs kubernetes.Interface, args []string, setup func(*DoctorOptions)) (string, error) {
 	t.Helper()
 	streams, _, out, _ := genericiooptions.NewTestIOStreams()
-	flags := genericclioptions.NewConfigFlags(false)
-	ns := "default"
-	flags.Namespace = &ns
 	o := NewDoctorOptions(streams)
-	o.getter = flags
-	o.Color = "never"
-	o.width = func(io.Writer) int { return 0 }
+	testView(t, &o.viewOptions)
 	o.Scan.ChunkSize = 500
-	o.Scan.Targets.NewClient = func() (kubernetes.Interface, error) {
-		if cs == nil {
-			t.Fatal("no cluster for -f")
-		}
-		return cs, nil
-	}
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	o.Scan.Targets.NewClient = clientOrFail(t, cs)
 	if setup != nil {
 		setup(o)
 	}
-	err := o.Complete(&cobra.Command{}, args)
-	if err == nil {
-		err = o.Validate()
-	}
-	if err == nil {
-		err = o.Run(context.Background())
-	}
+	err := runOptions(o, args)
 	return out.String(), err
 }
 

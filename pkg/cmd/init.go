@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
@@ -16,33 +15,28 @@ import (
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/inittimeline"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logs"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 )
 
 // InitOptions are the options of `init`.
 type InitOptions struct {
 	Targets  TargetOptions
-	Output   string
-	Color    string
 	Watch    bool
 	Absolute bool
 	Timeline bool
 	// ReconnectTimeout is how long --watch waits for an API server that went away.
 	ReconnectTimeout time.Duration
 
-	getter       genericclioptions.RESTClientGetter
-	rules        classify.Rules
+	viewOptions
+
 	timelineMode printers.TimelineMode
 	printOpts    printers.InitOptions
-	now          func() time.Time
-	// width is the terminal's width, 0 when the output is not a terminal.
-	width func(io.Writer) int
-	genericiooptions.IOStreams
 }
 
 // NewInitOptions returns the options with their defaults.
 func NewInitOptions(streams genericiooptions.IOStreams) *InitOptions {
-	return &InitOptions{IOStreams: streams, Color: "auto", now: time.Now, width: printers.TerminalWidth}
+	return &InitOptions{viewOptions: newViewOptions(streams)}
 }
 
 // NewCmdInit builds `init` on kubectl's flags.
@@ -84,14 +78,11 @@ happens, until the pod is Running, Succeeded or Failed.`,
 		RunE:              runE(o),
 	}
 	o.Targets.AddFlags(cmd, true)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide (every column, whatever the terminal's width), json or yaml")
-	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	o.addFlags(cmd, "Output format: wide (every column, whatever the terminal's width), json or yaml")
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "Follow the pod and print each transition until it is Running, Succeeded or Failed")
 	cmd.Flags().DurationVar(&o.ReconnectTimeout, "reconnect-timeout", kube.DefaultReconnectTimeout, "With --watch, how long to wait for an API server that went away before giving up")
 	cmd.Flags().BoolVar(&o.Absolute, "absolute", false, "Print absolute times (RFC 3339, UTC) instead of times since the pod started")
 	cmd.Flags().BoolVar(&o.Timeline, "timeline", false, "Draw a bar per step (default: when the terminal leaves room; --timeline=false never)")
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
-	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
 
@@ -100,12 +91,7 @@ func (o *InitOptions) Complete(cmd *cobra.Command, args []string) error {
 	if err := o.Targets.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
-	var err error
-	if o.rules, err = o.Targets.Rules(); err != nil {
-		return err
-	}
-	color, err := printers.UseColor(o.Color, o.Out)
-	if err != nil {
+	if err := o.complete(&o.Targets); err != nil {
 		return err
 	}
 	o.timelineMode = printers.TimelineAuto
@@ -115,12 +101,8 @@ func (o *InitOptions) Complete(cmd *cobra.Command, args []string) error {
 			o.timelineMode = printers.TimelineOn
 		}
 	}
-	width := 0
-	if o.Output != printers.FormatWide {
-		width = o.width(o.Out)
-	}
-	o.printOpts = printers.InitOptions{Color: printers.Painter{Enabled: color}, Absolute: o.Absolute,
-		Timeline: o.timelineMode, Width: width}
+	o.printOpts = printers.InitOptions{Color: o.painter(), Absolute: o.Absolute,
+		Timeline: o.timelineMode, Width: o.tableWidth()}
 	return nil
 }
 
@@ -300,7 +282,7 @@ func (o *InitOptions) watch(ctx context.Context, pod *corev1.Pod) error {
 		prev = cur
 		return done, nil
 	}
-	client.Reconnect = &kube.Reconnector{Timeout: o.ReconnectTimeout, Note: func(msg string) { fmt.Fprintln(o.ErrOut, msg) }}
+	client.Reconnect = logs.NewReconnector(o.ReconnectTimeout, o.ErrOut)
 	eventsCtx, stopEvents := context.WithCancel(ctx)
 	eventsDone := make(chan error, 1)
 	if haveEvents {

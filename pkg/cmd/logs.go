@@ -235,7 +235,10 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return logs.Run(ctx, cs, o.config(), o.Out, o.ErrOut)
+	cfg := o.config()
+	services, client := newNamespaceServices(o.ErrOut, o.Targets.AllNamespaces), &kube.Client{CS: cs}
+	cfg.Context = func(pod *corev1.Pod) classify.Context { return services.of(ctx, client, "", pod) }
+	return logs.Run(ctx, cs, cfg, o.Out, o.ErrOut)
 }
 
 // config is the run the flags describe.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -17,6 +18,7 @@ import (
 // decide which container is the app, so describe, summary, doctor and init
 // must all weigh them or they name different mains.
 type namespaceServices struct {
+	mu     sync.Mutex // logs asks from its pod watch and its streams at once
 	errOut io.Writer
 	all    bool
 	lists  map[string]map[string][]corev1.Service // context, scope -> namespace -> Services; nil when the list failed
@@ -34,6 +36,8 @@ func (s *namespaceServices) of(ctx context.Context, client *kube.Client, kubeCon
 	if client == nil {
 		return classify.Context{}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	scope := pod.Namespace
 	if s.all {
 		scope = ""

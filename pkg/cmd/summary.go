@@ -4,17 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/checks"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/podstatus"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/report"
@@ -26,21 +23,12 @@ type SummaryOptions struct {
 	Scan     ScanOptions
 	By       string
 	Problems bool
-	Output   string
-	Color    string
-
-	getter genericclioptions.RESTClientGetter
-	rules  classify.Rules
-	color  bool
-	now    func() time.Time
-	// width is the terminal's width, 0 when the output is not a terminal.
-	width func(io.Writer) int
-	genericiooptions.IOStreams
+	viewOptions
 }
 
 // NewSummaryOptions returns the defaults.
 func NewSummaryOptions(streams genericiooptions.IOStreams) *SummaryOptions {
-	return &SummaryOptions{IOStreams: streams, Color: "auto", now: time.Now, width: printers.TerminalWidth}
+	return &SummaryOptions{viewOptions: newViewOptions(streams)}
 }
 
 // NewCmdSummary builds `summary`.
@@ -71,11 +59,8 @@ references to other objects.`,
 	o.Scan.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.By, "by", "", "Fold the pods of one owner into one row: workload")
 	cmd.Flags().BoolVar(&o.Problems, "problems", false, "Show only pods (or workloads) with findings")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: wide, json or yaml (default: table)")
-	cmd.Flags().StringVar(&o.Color, "color", o.Color, "Colour the output: auto, always or never (NO_COLOR is honoured)")
+	o.addFlags(cmd, "Output format: wide, json or yaml (default: table)")
 	_ = cmd.RegisterFlagCompletionFunc("by", completeChoices("workload"))
-	_ = cmd.RegisterFlagCompletionFunc("output", completeChoices("wide", "json", "yaml"))
-	_ = cmd.RegisterFlagCompletionFunc("color", completeChoices("auto", "always", "never"))
 	return cmd
 }
 
@@ -84,17 +69,12 @@ func (o *SummaryOptions) Complete(_ *cobra.Command, args []string) error {
 	if err := o.Scan.Complete(o.getter, o.In, args); err != nil {
 		return err
 	}
-	var err error
-	if o.rules, err = o.Scan.Targets.Rules(); err != nil {
-		return err
-	}
-	o.color, err = printers.UseColor(o.Color, o.Out)
-	return err
+	return o.complete(&o.Scan.Targets)
 }
 
 // Validate checks the flags.
 func (o *SummaryOptions) Validate() error {
-	if err := printers.ValidateViewOutput(o.Output); err != nil {
+	if err := o.validate(); err != nil {
 		return err
 	}
 	if o.By != "" && o.By != "workload" {
@@ -115,12 +95,8 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 	now := o.now()
 	view := !printers.Structured(o.Output)
 	stream := view && o.By == "" && !o.Scan.MultiCluster()
-	width := 0
-	if o.Output != printers.FormatWide {
-		width = o.width(o.Out)
-	}
 	popts := printers.SummaryOptions{Wide: o.Output == printers.FormatWide, Namespace: o.Scan.Targets.AllNamespaces,
-		Context: o.Scan.MultiCluster(), Header: true, Color: printers.Painter{Enabled: o.color}, Width: width}
+		Context: o.Scan.MultiCluster(), Header: true, Color: o.painter(), Width: o.tableWidth()}
 	tally := summary.NewTally()
 	owners := newJobOwners(o.Scan.ChunkSize, o.Scan.Targets.AllNamespaces)
 	var rows []summary.Row
@@ -214,7 +190,7 @@ func (o *SummaryOptions) Run(ctx context.Context) error {
 		if f.Pods == 0 {
 			fmt.Fprintln(o.ErrOut, noPodsMessage(o.Scan))
 		} else {
-			printers.SummaryFooter(o.Out, f, errs, popts.Color, width)
+			printers.SummaryFooter(o.Out, f, errs, popts.Color, popts.Width)
 		}
 	}
 	if len(errs) > 0 {

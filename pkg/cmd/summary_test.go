@@ -1,23 +1,18 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
@@ -50,32 +45,14 @@ func fixturePaths(t *testing.T) []string {
 func runSummary(t *testing.T, cs kubernetes.Interface, args []string, setup func(*SummaryOptions)) (string, string, error) {
 	t.Helper()
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
-	flags := genericclioptions.NewConfigFlags(false)
-	ns := "default"
-	flags.Namespace = &ns
 	o := NewSummaryOptions(streams)
-	o.getter = flags
-	o.Color = "never"
-	o.width = func(io.Writer) int { return 0 }
+	testView(t, &o.viewOptions)
 	o.Scan.ChunkSize = 500
-	o.now = func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }
-	o.Scan.Targets.NewClient = func() (kubernetes.Interface, error) {
-		if cs == nil {
-			t.Fatal("no cluster for -f")
-		}
-		return cs, nil
-	}
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	o.Scan.Targets.NewClient = clientOrFail(t, cs)
 	if setup != nil {
 		setup(o)
 	}
-	err := o.Complete(&cobra.Command{}, args)
-	if err == nil {
-		err = o.Validate()
-	}
-	if err == nil {
-		err = o.Run(context.Background())
-	}
+	err := runOptions(o, args)
 	return out.String(), errOut.String(), err
 }
 

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -67,7 +68,8 @@ func (l *ContainerLog) Open(ctx context.Context, since time.Time) (io.ReadCloser
 
 func (l *ContainerLog) stream(ctx context.Context, o *corev1.PodLogOptions) (io.ReadCloser, error) {
 	var rc io.ReadCloser
-	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
+	what := fmt.Sprintf("reading the logs of pod/%s container %s", l.Pod, l.Options.Container)
+	err := l.Client.Reconnect.DoFor(ctx, what, func(ctx context.Context) error {
 		var err error
 		rc, err = l.Client.CS.CoreV1().Pods(l.Namespace).GetLogs(l.Pod, o).Stream(ctx)
 		return err

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,11 @@ var ErrGaveUp = errors.New("gave up reconnecting")
 // be reached are retried with backoff until it is back or Timeout has passed
 // since it went away. Every stream and watch of one command shares one, so
 // the user gets one note when the outage starts and one when it ends.
+//
+// A request about one thing behind the API server (DoFor: a container's log,
+// which the server proxies to the node's kubelet) that the server answers with
+// a 5xx is that thing's outage, not the server's: it gets notes of its own,
+// and the server's other requests going through do not end it.
 type Reconnector struct {
 	// Timeout is how long the server may stay away.
 	Timeout time.Duration
@@ -35,15 +42,20 @@ type Reconnector struct {
 	// Backoff is the wait between tries; zero means 200ms doubling to 5s.
 	Backoff wait.Backoff
 
-	mu    sync.Mutex
-	down  bool
-	since time.Time
+	mu      sync.Mutex
+	outages map[string]time.Time // since when; "" is the API server itself
 }
 
 // Do runs op until it succeeds, fails for another reason than an unreachable
 // server, ctx ends, or the server has been away for Timeout; then it returns
 // an error wrapping ErrGaveUp.
 func (r *Reconnector) Do(ctx context.Context, op func(context.Context) error) error {
+	return r.DoFor(ctx, "", op)
+}
+
+// DoFor is Do for a request about what (e.g. "reading the logs of pod/nx
+// container app"): a 5xx answered for it is noted as what failing.
+func (r *Reconnector) DoFor(ctx context.Context, what string, op func(context.Context) error) error {
 	if r == nil {
 		return op(ctx)
 	}
@@ -55,14 +67,21 @@ func (r *Reconnector) Do(ctx context.Context, op func(context.Context) error) er
 		err := op(ctx)
 		switch {
 		case err == nil:
-			r.Up()
+			r.up("")
+			if what != "" {
+				r.up(what)
+			}
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case !Unreachable(err):
 			return err
 		}
-		if gaveUp := r.Down(err); gaveUp != nil {
+		key := ""
+		if answered(err) {
+			key = what
+		}
+		if gaveUp := r.down(key, err); gaveUp != nil {
 			return gaveUp
 		}
 		select {
@@ -73,33 +92,55 @@ func (r *Reconnector) Do(ctx context.Context, op func(context.Context) error) er
 	}
 }
 
-// Down records that a request found the server away: the first one prints
-// the note. It returns the give-up error once Timeout has passed.
-func (r *Reconnector) Down(err error) error {
+// down records that a request found what (or the server, "") away: the
+// first one prints the note. It returns the give-up error once Timeout has
+// passed.
+func (r *Reconnector) down(what string, err error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.down {
-		r.down, r.since = true, time.Now()
-		r.note(fmt.Sprintf("note: lost the Kubernetes API (%s); reconnecting for up to %s", reason(err), r.Timeout))
+	since, down := r.outages[what]
+	if !down {
+		if r.outages == nil {
+			r.outages = map[string]time.Time{}
+		}
+		since = time.Now()
+		r.outages[what] = since
+		if what == "" {
+			r.note(fmt.Sprintf("note: lost the Kubernetes API (%s); reconnecting for up to %s", reason(err), r.Timeout))
+		} else {
+			r.note(fmt.Sprintf("note: %s fails (%s); retrying for up to %s", what, detail(err), r.Timeout))
+		}
 	}
-	if away := time.Since(r.since); away >= r.Timeout {
+	away := time.Since(since)
+	if away < r.Timeout {
+		return nil
+	}
+	if what == "" {
 		return fmt.Errorf("%w: the Kubernetes API has been unreachable for %s (--reconnect-timeout=%s): %s",
 			ErrGaveUp, away.Round(time.Second), r.Timeout, reason(err))
 	}
-	return nil
+	return fmt.Errorf("%w: %s has failed for %s (--reconnect-timeout=%s): %s",
+		ErrGaveUp, what, away.Round(time.Second), r.Timeout, detail(err))
 }
 
-// Up records that a request went through: after an outage it prints the
-// note that the server is back.
-func (r *Reconnector) Up() {
+// up records that a request about what (or the server, "") went through:
+// after an outage it prints the note that it is back.
+func (r *Reconnector) up(what string) {
 	if r == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.down {
-		r.down = false
-		r.note(fmt.Sprintf("note: the Kubernetes API is back after %s", time.Since(r.since).Round(100*time.Millisecond)))
+	since, down := r.outages[what]
+	if !down {
+		return
+	}
+	delete(r.outages, what)
+	away := time.Since(since).Round(100 * time.Millisecond)
+	if what == "" {
+		r.note(fmt.Sprintf("note: the Kubernetes API is back after %s", away))
+	} else {
+		r.note(fmt.Sprintf("note: %s works again after %s", what, away))
 	}
 }
 
@@ -125,6 +166,13 @@ func Unreachable(err error) bool {
 		utilnet.IsHTTP2ConnectionLost(err) || utilnet.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded)
 }
 
+// answered tells an error the API server answered (a status) from one of a
+// server that could not be reached.
+func answered(err error) bool {
+	var status apierrors.APIStatus
+	return errors.As(err, &status)
+}
+
 // reason is the short cause of an unreachable server, for the notes.
 func reason(err error) string {
 	switch {
@@ -135,7 +183,26 @@ func reason(err error) string {
 	}
 	var status apierrors.APIStatus
 	if errors.As(err, &status) {
-		return fmt.Sprintf("%d %s", status.Status().Code, status.Status().Reason)
+		code := int(status.Status().Code)
+		why := string(status.Status().Reason)
+		if why == "" {
+			why = http.StatusText(code)
+		}
+		return strings.TrimSpace(fmt.Sprintf("%d %s", code, why))
 	}
 	return Explain(err).Error()
+}
+
+// detail is reason with the server's message, which for a proxied request
+// names what behind the server failed (e.g. the kubelet's address refusing).
+func detail(err error) string {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) {
+		return reason(err)
+	}
+	msg := strings.TrimSpace(status.Status().Message)
+	if msg == "" {
+		return reason(err)
+	}
+	return reason(err) + ": " + msg
 }

@@ -102,3 +102,56 @@ func TestNilReconnectorRunsOnce(t *testing.T) {
 	assert.Equal(t, io.EOF, err)
 	assert.Equal(t, 1, calls)
 }
+
+// The API server proxies a log read to the kubelet; a kubelet that cannot be
+// reached comes back as a 500 with the dial error in its message. That is
+// the container's log failing, not the API server lost, and the server's
+// other requests going through meanwhile do not end it.
+func TestReconnectorTellsAFailingLogFromALostServer(t *testing.T) {
+	var notes []string
+	r := fastReconnector(time.Minute, &notes)
+	kubeletDown := apierrors.NewInternalError(errors.New(`Get "https://127.0.0.1:10250/containerLogs/ns/nx/app": dial tcp 127.0.0.1:10250: connect: connection refused`))
+	kubeletDown.ErrStatus.Reason = "" // as kube-apiserver sends it for a proxied log
+	kubeletDown.ErrStatus.Message = `Get "https://127.0.0.1:10250/containerLogs/ns/nx/app": dial tcp 127.0.0.1:10250: connect: connection refused`
+	what := "reading the logs of pod/nx container app"
+	calls := 0
+	err := r.DoFor(context.Background(), what, func(context.Context) error {
+		calls++
+		if calls < 4 {
+			// The pod check of another stream goes through in between.
+			require.NoError(t, r.Do(context.Background(), func(context.Context) error { return nil }))
+			return kubeletDown
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, notes, 2, "%q", notes)
+	assert.Equal(t, `note: reading the logs of pod/nx container app fails (500 Internal Server Error: Get "https://127.0.0.1:10250/containerLogs/ns/nx/app": dial tcp 127.0.0.1:10250: connect: connection refused); retrying for up to 1m0s`, notes[0])
+	assert.Regexp(t, `^note: reading the logs of pod/nx container app works again after \S+$`, notes[1])
+
+	// Not answered at all: the server itself is lost, whatever the request.
+	notes = nil
+	refused := &url.Error{Op: "Get", URL: "https://127.0.0.1:6443/api", Err: syscall.ECONNREFUSED}
+	calls = 0
+	err = r.DoFor(context.Background(), what, func(context.Context) error {
+		if calls++; calls < 2 {
+			return refused
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, notes, 2, "%q", notes)
+	assert.Equal(t, "note: lost the Kubernetes API (connection refused); reconnecting for up to 1m0s", notes[0])
+	assert.Regexp(t, `^note: the Kubernetes API is back after \S+$`, notes[1])
+}
+
+func TestReconnectorGivesUpOnAFailingLog(t *testing.T) {
+	var notes []string
+	r := fastReconnector(50*time.Millisecond, &notes)
+	err := r.DoFor(context.Background(), "reading the logs of pod/nx container app", func(context.Context) error {
+		return apierrors.NewServiceUnavailable("kubelet restarting")
+	})
+	require.ErrorIs(t, err, ErrGaveUp)
+	assert.Regexp(t, `^gave up reconnecting: reading the logs of pod/nx container app has failed for 0s \(--reconnect-timeout=50ms\): 503 ServiceUnavailable: kubelet restarting$`, err.Error())
+	assert.Len(t, notes, 1)
+}

@@ -14,7 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logmerge"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
@@ -97,7 +96,7 @@ func (r *run) trackForEvents(pod *corev1.Pod) {
 		return
 	}
 	containers := map[string]bool{}
-	for _, c := range classify.Classify(pod, r.cfg.Rules).Containers {
+	for _, c := range r.classify(pod).Containers {
 		if r.wants(c) {
 			containers[c.Name] = true
 		}

@@ -30,6 +30,9 @@ type Config struct {
 	Query kube.Query
 	// Rules classify the containers (their role is in the tag and --role).
 	Rules classify.Rules
+	// Context, when set, gives what beside the pod weighs on its roles (its
+	// namespace's Services), so that logs names the roles describe names.
+	Context func(*corev1.Pod) classify.Context
 
 	// LogOptions is the request for every container, built once from the
 	// flags as kubectl logs does: Follow, Previous, SinceSeconds, SinceTime,
@@ -128,7 +131,7 @@ func (r *run) planAll(pods []*corev1.Pod) ([]plannedStream, error) {
 		planned = append(planned, streams...)
 	}
 	if selected == 0 {
-		return nil, noContainersError(pods, r.cfg.Rules)
+		return nil, r.noContainersError(pods)
 	}
 	return planned, nil
 }
@@ -176,11 +179,16 @@ func reconnector(cfg Config, errOut io.Writer) *kube.Reconnector {
 	if !cfg.LogOptions.Follow {
 		return nil
 	}
-	timeout := cfg.ReconnectTimeout
+	return NewReconnector(cfg.ReconnectTimeout, errOut)
+}
+
+// NewReconnector returns the Reconnector of a follow or watch that prints its
+// notes on errOut, escaped: they may quote what the API server answered.
+func NewReconnector(timeout time.Duration, errOut io.Writer) *kube.Reconnector {
 	if timeout <= 0 {
 		timeout = kube.DefaultReconnectTimeout
 	}
-	return &kube.Reconnector{Timeout: timeout, Note: func(msg string) { fmt.Fprintln(errOut, msg) }}
+	return &kube.Reconnector{Timeout: timeout, Note: func(msg string) { fmt.Fprintln(errOut, printers.Sanitize(msg)) }}
 }
 
 // fail ends the run with err (the watch gave up on the API server).

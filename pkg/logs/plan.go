@@ -26,7 +26,7 @@ type plannedStream struct {
 // selected container without logs gets a note on errOut (fresh: only pods
 // seen by the watch after the start, which have no notes: they are coming up).
 func (r *run) plan(pod *corev1.Pod, fresh bool) ([]plannedStream, int) {
-	res := classify.Classify(pod, r.cfg.Rules)
+	res := r.classify(pod)
 	var out []plannedStream
 	selected := 0
 	for _, c := range res.Containers {
@@ -134,10 +134,19 @@ func waitingReason(st *corev1.ContainerStatus) string {
 	return "no status yet"
 }
 
-func noContainersError(pods []*corev1.Pod, rules classify.Rules) error {
+// classify gives the pod's roles, weighed as describe weighs them.
+func (r *run) classify(pod *corev1.Pod) classify.Result {
+	var cx classify.Context
+	if r.cfg.Context != nil {
+		cx = r.cfg.Context(pod)
+	}
+	return classify.ClassifyIn(pod, r.cfg.Rules, cx)
+}
+
+func (r *run) noContainersError(pods []*corev1.Pod) error {
 	var parts []string
 	for _, p := range pods {
-		res := classify.Classify(p, rules)
+		res := r.classify(p)
 		var names []string
 		for _, c := range res.Containers {
 			names = append(names, fmt.Sprintf("%s (%s)", c.Name, c.Role))

@@ -39,15 +39,6 @@ func TerminalWidth(out io.Writer) int {
 	return w
 }
 
-// OutputWidth is the width a human view printed to out may use for the -o
-// value format: 0 (no limit) for -o wide and for output that is not a terminal.
-func OutputWidth(out io.Writer, format string) int {
-	if format == FormatWide {
-		return 0
-	}
-	return TerminalWidth(out)
-}
-
 // Column says how one column of a table gives way when the table is wider
 // than the terminal. The steps of all columns (ShortAt, DropAt) are taken in
 // the order of their numbers until the table fits; a long form shortened

@@ -154,13 +154,12 @@ func TestWriteTableWrapsLastColumn(t *testing.T) {
 		"  Normal    Pulled    ok\n", out.String())
 }
 
-func TestOutputWidth(t *testing.T) {
+func TestTerminalWidth(t *testing.T) {
 	t.Setenv("COLUMNS", "")
 	var buf bytes.Buffer
-	assert.Equal(t, 0, printers.OutputWidth(&buf, ""), "not a terminal: full tables")
+	assert.Equal(t, 0, printers.TerminalWidth(&buf), "not a terminal: full tables")
 	t.Setenv("COLUMNS", "90")
-	assert.Equal(t, 90, printers.OutputWidth(&buf, ""), "$COLUMNS asks for a width")
-	assert.Equal(t, 0, printers.OutputWidth(&buf, "wide"), "-o wide prints every column in full")
+	assert.Equal(t, 90, printers.TerminalWidth(&buf), "$COLUMNS asks for a width")
 	assert.True(t, printers.Structured("json"))
 	assert.False(t, printers.Structured("wide"))
 	assert.False(t, printers.Structured(""))

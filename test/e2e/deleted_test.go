@@ -20,11 +20,7 @@ func TestLogsFollowEndsWhenThePodIsDeleted(t *testing.T) {
 	const ns = "e2e-logs-deleted"
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	seedFollowedPod(t, ctx, ns)
-
-	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f")
-	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
-	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	run, want := followSeededPod(t, ctx, ns)
 
 	require.NoError(t, cluster.DeletePod(ctx, ns, lab.PodName))
 	var code int

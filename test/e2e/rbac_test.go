@@ -117,6 +117,8 @@ func TestRBACLogsOfOnePodOnly(t *testing.T) {
 			assert.Equal(t, 1, res.ExitCode, "%s", res)
 		}
 		assert.NotContains(t, res.Stdout, "web-b")
+		assert.Equal(t, 1, strings.Count(res.Stderr, "warning: roles weighed without Services"),
+			"no right to list Services: said once, as describe says it: %s", res)
 		for _, c := range []string{"nginx", "sidecar"} {
 			named := 0
 			for _, l := range strings.Split(res.Stderr, "\n") {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -72,56 +73,108 @@ func startPlugin(t *testing.T, ctx context.Context, args ...string) *runningPlug
 	return r
 }
 
-func TestLogsFollowSurvivesAPIServerRestart(t *testing.T) {
-	requirePlugin(t)
-	const ns = "e2e-logs-apiserver"
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+// followSeededPod seeds the followed pod (seedFollowedPod), starts
+// logs -f on it with args and waits for its first line of each container,
+// which it returns.
+func followSeededPod(t *testing.T, ctx context.Context, ns string, args ...string) (*runningPlugin, []string) {
+	t.Helper()
 	seedFollowedPod(t, ctx, ns)
-
-	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f", "--max-delay", "300ms")
+	run := startPlugin(t, ctx, append([]string{"logs", "nx", "-n", ns, "-f"}, args...)...)
 	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
 	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	return run, want
+}
 
-	write := func(round string, n int) {
-		t.Helper()
-		base := time.Now()
-		for i := range n {
-			require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: base.Add(time.Duration(2*i) * time.Millisecond), Text: fmt.Sprintf("nginx %s %d", round, i)}))
-			require.NoError(t, cluster.AppendLog(ns, lab.PodName, "sidecar", framework.LogLine{Time: base.Add(time.Duration(2*i+1) * time.Millisecond), Text: fmt.Sprintf("sidecar %s %d", round, i)}))
-			want = append(want, fmt.Sprintf("[nginx main] nginx %s %d", round, i), fmt.Sprintf("[sidecar sidecar] sidecar %s %d", round, i))
-		}
-	}
-	write("before", 5)
+// followThroughOutage follows the seeded pod while stop takes a part of the
+// cluster away: lines are written before, while it is away (then whileDown
+// runs) and after it is back, and each must be printed once, in order. It
+// returns the command's stderr lines.
+func followThroughOutage(t *testing.T, ns string, stop func(context.Context) (*framework.Process, error), whileDown func(*runningPlugin)) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	run, want := followSeededPod(t, ctx, ns, "--max-delay", "300ms")
+	want = append(want, writeRound(t, ns, "before", 3)...)
 	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
 
-	srv, err := cluster.StopAPIServer(ctx)
+	proc, err := stop(ctx)
 	require.NoError(t, err)
-	restarted := false
+	started := false
 	t.Cleanup(func() {
-		if !restarted {
-			_ = srv.Start(context.Background())
+		if !started {
+			_ = proc.Start(context.Background())
 		}
 	})
-	write("while down", 5)
-	time.Sleep(3 * time.Second)
+	want = append(want, writeRound(t, ns, "while down", 3)...)
+	whileDown(run)
 	select {
 	case code := <-run.exit:
-		require.Failf(t, "logs -f ended while the API server was down", "exit %d; stderr: %s", code, run.stderr)
+		require.Failf(t, "logs -f ended while part of the cluster was away", "exit %d; stderr: %s", code, run.stderr)
 	default:
 	}
-	require.NoError(t, srv.Start(ctx))
-	restarted = true
-	write("after", 5)
+	require.NoError(t, proc.Start(ctx))
+	started = true
+	want = append(want, writeRound(t, ns, "after", 3)...)
 
 	require.Eventually(t, func() bool { return len(run.out.get()) >= len(want) }, 60*time.Second, 50*time.Millisecond,
 		"got %d of %d lines; stderr: %s", len(run.out.get()), len(want), run.stderr)
 	time.Sleep(500 * time.Millisecond) // a repeated line would come now
 	assert.Equal(t, want, run.out.get(), "every line once, in time order")
-	errLines := strings.Split(strings.TrimSpace(run.stderr.String()), "\n")
-	require.Len(t, errLines, 2, "one note when the server goes, one when it is back: %q", run.stderr)
+	return strings.Split(strings.TrimSpace(run.stderr.String()), "\n")
+}
+
+func TestLogsFollowSurvivesAPIServerRestart(t *testing.T) {
+	requirePlugin(t)
+	errLines := followThroughOutage(t, "e2e-logs-apiserver", cluster.StopAPIServer, func(*runningPlugin) { time.Sleep(3 * time.Second) })
+	require.Len(t, errLines, 2, "one note when the server goes, one when it is back: %q", errLines)
 	assert.Regexp(t, `^note: lost the Kubernetes API \(.+\); reconnecting for up to 5m0s$`, errLines[0])
 	assert.Regexp(t, `^note: the Kubernetes API is back after [0-9.]+m?s$`, errLines[1])
+}
+
+// writeRound appends n lines to each container of the followed pod
+// (seedFollowedPod), interleaved in time, and returns the lines logs -f must
+// print for them.
+func writeRound(t *testing.T, ns, round string, n int) []string {
+	t.Helper()
+	var want []string
+	base := time.Now()
+	for i := range n {
+		require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: base.Add(time.Duration(2*i) * time.Millisecond), Text: fmt.Sprintf("nginx %s %d", round, i)}))
+		require.NoError(t, cluster.AppendLog(ns, lab.PodName, "sidecar", framework.LogLine{Time: base.Add(time.Duration(2*i+1) * time.Millisecond), Text: fmt.Sprintf("sidecar %s %d", round, i)}))
+		want = append(want, fmt.Sprintf("[nginx main] nginx %s %d", round, i), fmt.Sprintf("[sidecar sidecar] sidecar %s %d", round, i))
+	}
+	return want
+}
+
+// A node's kubelet restarting is not the API server going away: the server
+// answers each log read with a 500 (it cannot dial the kubelet) while its
+// other requests go through. Each container's log gets its own note when it
+// fails and when it works again, and no line is lost or repeated.
+func TestLogsFollowSurvivesKubeletRestart(t *testing.T) {
+	requirePlugin(t)
+	const ns = "e2e-logs-kubelet"
+	errLines := followThroughOutage(t, ns, cluster.StopKubelet, func(run *runningPlugin) {
+		require.Eventually(t, func() bool { return strings.Count(run.stderr.String(), "fails") == 2 }, 20*time.Second, 50*time.Millisecond, "stderr: %s", run.stderr)
+	})
+	require.Len(t, errLines, 4, "a note per container when its log fails and when it works again: %q", errLines)
+	for _, c := range []string{"nginx", "sidecar"} {
+		fails := fmt.Sprintf(`^note: reading the logs of pod/nx container %s fails \(500 Internal Server Error: Get "https://127\.0\.0\.1:\d+/containerLogs/%s/nx/%s\?[^"]*": dial tcp [^)]*connection refused\); retrying for up to 5m0s$`, c, ns, c)
+		again := fmt.Sprintf(`^note: reading the logs of pod/nx container %s works again after [0-9.]+m?s$`, c)
+		assert.Equal(t, 1, countMatching(errLines, fails), "%s in %q", fails, errLines)
+		assert.Equal(t, 1, countMatching(errLines, again), "%s in %q", again, errLines)
+	}
+	assert.NotContains(t, strings.Join(errLines, "\n"), "lost the Kubernetes API", "the API server never went away")
+}
+
+func countMatching(lines []string, pattern string) int {
+	re := regexp.MustCompile(pattern)
+	n := 0
+	for _, l := range lines {
+		if re.MatchString(l) {
+			n++
+		}
+	}
+	return n
 }
 
 func TestLogsFollowGivesUpAfterReconnectTimeout(t *testing.T) {
@@ -129,10 +182,7 @@ func TestLogsFollowGivesUpAfterReconnectTimeout(t *testing.T) {
 	const ns = "e2e-logs-giveup"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	seedFollowedPod(t, ctx, ns)
-
-	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f", "--reconnect-timeout", "3s")
-	require.Eventually(t, func() bool { return len(run.out.get()) == 2 }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	run, _ := followSeededPod(t, ctx, ns, "--reconnect-timeout", "3s")
 
 	stopping := time.Now()
 	srv, err := cluster.StopAPIServer(ctx)
@@ -219,11 +269,7 @@ func TestLogsFollowInterrupted(t *testing.T) {
 	const ns = "e2e-logs-interrupt"
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	seedFollowedPod(t, ctx, ns)
-	want := []string{"[nginx main] nginx 0", "[sidecar sidecar] sidecar 0"}
-
-	run := startPlugin(t, ctx, "logs", "nx", "-n", ns, "-f")
-	require.Eventually(t, func() bool { return len(run.out.get()) == len(want) }, 20*time.Second, 20*time.Millisecond, "stderr: %s", run.stderr)
+	run, want := followSeededPod(t, ctx, ns)
 	require.NoError(t, run.proc.Signal(os.Interrupt))
 	assert.Equal(t, 130, run.waitExit(t, time.Second), "exit code after Ctrl-C")
 	assert.Equal(t, want, run.out.get())

@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,6 +13,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/framework"
+	"github.com/pods-pattern/kubectl-pods-pattern/test/e2e/lab"
 )
 
 type describedReasons struct {
@@ -121,6 +125,19 @@ func TestRolesFromServicesThroughTheAPIServer(t *testing.T) {
 			assert.Equal(t, "main", s.Role, "init names the app describe names")
 		}
 	}
+
+	// logs tags and filters by the same roles.
+	running, err := cluster.UpdatePodStatus(ctx, ns, pod.Name, func(p *corev1.Pod) {
+		framework.StartPod(p, time.Now().Add(-time.Minute), time.Second)
+	})
+	require.NoError(t, err)
+	for _, c := range []string{"bridge", "orders"} {
+		require.NoError(t, cluster.WriteLog(ns, pod.Name, c, framework.Lines(lab.StartedAt(running, c), time.Millisecond, c+" up")...))
+	}
+	lg := plugin(t, "logs", "orders", "-n", ns, "--role", "main")
+	require.Equal(t, 0, lg.ExitCode, "%s", lg)
+	assert.Equal(t, "[orders main] orders up\n", lg.Stdout, "logs names the app describe names")
+	assert.Empty(t, lg.Stderr)
 }
 
 func TestRolesServiceOnAKnownProxyKeepsTheApp(t *testing.T) {
