@@ -554,7 +554,18 @@ func (p *pumper) takeBatch() bool {
 		select {
 		case b := <-p.s.free:
 			p.inFlight -= b.sent
-			p.spare = append(p.spare, b)
+			if len(p.spare) < batchesPerStream {
+				p.spare = append(p.spare, b)
+				continue
+			}
+			// Keep no more spares than a burst needs, the largest ones.
+			p.batches--
+			for i, sp := range p.spare {
+				if cap(sp.buf) < cap(b.buf) {
+					p.spare[i] = b
+					break
+				}
+			}
 		default:
 			more = false
 		}
@@ -637,16 +648,13 @@ func (p *pumper) add(raw []byte, truncated bool) bool {
 }
 
 // arrivalReader notes when the bytes of the latest read arrived, for the
-// follow window. Usually that is when the read returned. But while the
-// pumper waits for the merger to hand back a batch (back-pressure: its lines
-// are held for a quiet stream) it reads nothing, and what the server sends
-// meanwhile waits in the connection: the first read after such a wait, and
-// every read after it that fills the buffer (there was more waiting), are
-// dated from when the wait began. Without that, a line's window started only
-// once the pumper got to it, so that a container printing faster than two
-// batches per window next to a quiet one saw its lines held up to twice
-// MaxDelay, and a backlog read with -f next to a quiet container went at two
-// batches per MaxDelay (about 1,000 lines/s) instead of at once.
+// follow window: usually when the read returned. But while the pumper waits
+// for the merger to hand back a batch (back-pressure: it has a backlog held
+// for a quiet stream) it reads nothing, and what the server sends meanwhile
+// waits in the connection: the first read after such a wait, and every read
+// after it that fills the buffer (there was more waiting), are dated from
+// when the wait began. Dated when read, a followed backlog next to a quiet
+// container went at two batches per MaxDelay (about 1,000 lines/s).
 type arrivalReader struct {
 	r io.Reader
 	// last is when the bytes of the latest read arrived.
