@@ -61,11 +61,16 @@ KUBECTL="$(command -v kubectl)"
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo
+rc=0
 "${run_dir}/latency" -plugin "${ROOT}/bin/kubectl-pods_pattern" -kubectl "${KUBECTL}" \
 	-stern "${STERN}" -stern-version "${STERN_VERSION}" \
-	-rate "${RATE}" -steady "${STEADY}s" -quiet "${QUIET}s"
+	-rate "${RATE}" -steady "${STEADY}s" -quiet "${QUIET}s" || rc=$?
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 server_version="$("${KUBECTL}" version -o json 2>/dev/null | awk -F'"' '/gitVersion/ { v = $4 } END { print v }')"
 echo "All clients ran at once on the same writes; kube-apiserver ${server_version}, etcd and the test kubelet (polling every ${PODS_PATTERN_KUBELET_POLL_INTERVAL}) on the same $(nproc) cores; load average ${load_before} before, ${load_after} after."
+if ((rc != 0)); then
+	log "FAILED (see above)"
+	exit "${rc}"
+fi
 echo "Every client printed every line exactly once (checked)."

@@ -181,6 +181,14 @@ func TestCheckBoundsFailsThePluginPastMaxDelayPlusSlack(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "pods-pattern logs -f, quiet phase: p99 301.0 exceeds --max-delay plus 50ms (300.0)")
 
+	assert.NotContains(t, err.Error(), "stalled", "the peers were quick")
+
+	busy := append(over, Result{Phase: PhaseQuiet, Row: peer, P50: 4 * time.Millisecond, P99: 104 * time.Millisecond},
+		Result{Phase: PhaseSteady, Row: peer, P50: 4 * time.Millisecond, P99: 900 * time.Millisecond})
+	err = CheckBounds(busy)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "kubectl logs -f's own p99 was 100.0 above its p50 in that phase: the machine stalled")
+
 	var b bytes.Buffer
 	WriteTable(&b, over)
 	assert.Contains(t, b.String(), "| quiet | pods-pattern logs -f | 0 | 0.0 | 301.0 | 0.0 | 300.0 EXCEEDED |")
