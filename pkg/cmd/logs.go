@@ -114,7 +114,7 @@ instance of each restarted container are merged; containers that never restarted
 	f.BoolVarP(&o.Follow, "follow", "f", false, "Keep streaming: new lines, restarted containers and new pods join")
 	f.DurationVar(&o.Since, "since", 0, "Only lines newer than a relative duration like 5s, 2m or 3h")
 	f.StringVar(&o.SinceTime, "since-time", "", "Only lines after this RFC3339 time")
-	f.Int64Var(&o.Tail, "tail", o.Tail, "Lines of recent log to show per container; -1 shows all")
+	f.Int64Var(&o.Tail, "tail", o.Tail, "Lines of recent log to show per container (per instance with -p); -1 shows all")
 	f.BoolVar(&o.Timestamps, "timestamps", false, "Print each line's timestamp")
 	f.BoolVarP(&o.Previous, "previous", "p", false, "Merge the previous and current instance of restarted containers; skip the others")
 	f.Int64Var(&o.LimitBytes, "limit-bytes", 0, "Bytes of log to read per container; 0 reads all")
@@ -132,7 +132,7 @@ instance of each restarted container are merged; containers that never restarted
 	f.DurationVar(&o.MaxDelay, "max-delay", o.MaxDelay, "With -f, how long a line may wait for quieter containers to keep the time order")
 	f.DurationVar(&o.ReconnectTimeout, "reconnect-timeout", o.ReconnectTimeout, "With -f, how long to wait for an API server that went away before giving up")
 	f.BoolVar(&o.Events, "events", false, "Merge the pods' events into the stream, tagged [events CONTAINER] or [events pod]")
-	f.BoolVar(&o.NoMarkers, "no-markers", false, "Leave out the line that marks where a container restarted")
+	f.BoolVar(&o.NoMarkers, "no-markers", false, "Leave out the line that marks where a container restarted (shown after a printed line of the instance that ended, or with -f when the restart happens while following)")
 	f.StringSliceVar(&o.Filename, "filename", nil, "")
 	_ = f.MarkHidden("filename")
 	return cmd

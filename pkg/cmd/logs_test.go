@@ -206,9 +206,10 @@ func TestLogsFlags(t *testing.T) {
 			pod: func(t *testing.T) *corev1.Pod { return restarted(logsSeedPod(t), "nginx") },
 			out: "[nginx main previous] previous nginx said hello\n[nginx main] 10.0.0.1 - - \"GET /?unknown HTTP/1.1\" 404 153\n" +
 				"[nginx main] 2026/11/26 03:30:03 [error] 29#29: *1 open() \"/usr/share/nginx/html/unknown\" failed\n"},
-		{name: "the restart marker in JSON", args: []string{"nx", "-p", "-c", "nginx", "-o", "json", "--grep", "nothing"},
+		{name: "the restart marker in JSON", args: []string{"nx", "-p", "-c", "nginx", "-o", "json", "--grep", "hello"},
 			pod: func(t *testing.T) *corev1.Pod { return restarted(logsSeedPod(t), "nginx") },
-			out: `{"time":"2026-11-26T03:30:01.000000000Z","namespace":"default","pod":"nx","container":"nginx","marker":"restart","exitCode":1,"reason":"Error","ranSeconds":60,"restartCount":1}` + "\n"},
+			out: `{"time":"2026-11-26T03:29:59.5Z","namespace":"default","pod":"nx","container":"nginx","role":"main","previous":true,"message":"previous nginx said hello"}` + "\n" +
+				`{"time":"2026-11-26T03:30:01.000000000Z","namespace":"default","pod":"nx","container":"nginx","marker":"restart","exitCode":1,"reason":"Error","ranSeconds":60,"restartCount":1}` + "\n"},
 		{name: "no container matches", args: []string{"nx", "-c", "nope*"},
 			err: "no container matches -c/--exclude-container/--role: pod nx has nginx (main), sidecar (sidecar)"},
 		{name: "more streams than --max-log-requests are read in turns and merged", args: []string{"nx", "--max-log-requests", "1"},

@@ -39,9 +39,22 @@ type eventSource struct {
 	records map[uint64]*printers.LogEvent
 	next    uint64
 	shown   map[types.UID]int64 // the latest occurrence written of each event
-	cancel  context.CancelFunc
+	pw      *io.PipeWriter      // the stream, once open
 	stopped bool
+	grace   time.Duration // set by stop: how long the watch goes on
+	drain   chan struct{} // closed by stop
+
+	// With a selector, the events of pods not seen yet wait in held
+	// (held.go) under holdMu; holdMu is taken before r.mu, never after.
+	hold   bool
+	holdMu sync.Mutex
+	held   *heldEvents
 }
+
+// eventsGrace is how long the events of named pods are still watched after
+// the pods finished: the kubelet's recorder sends events asynchronously, so
+// a last Killing or BackOff can reach the API after the pod's final status.
+const eventsGrace = time.Second
 
 // eventPod is what the event filter knows of a pod being read.
 type eventPod struct {
@@ -60,7 +73,12 @@ func (r *run) newEventSource() *eventSource {
 		eq.Pod = ref.Name
 	}
 	s := &eventSource{r: r, query: eq, follow: r.cfg.LogOptions.Follow, tail: -1,
-		records: map[uint64]*printers.LogEvent{}, shown: map[types.UID]int64{}}
+		records: map[uint64]*printers.LogEvent{}, shown: map[types.UID]int64{}, drain: make(chan struct{})}
+	// Pods of a selector (or workload, or -A) join while following: their
+	// first events can come before the pod watch shows them.
+	if s.follow && (q.Selector != "" || q.AllNamespaces || !onlyPodNames(q.Names)) {
+		s.hold, s.held = true, newHeldEvents(time.Now)
+	}
 	o := r.cfg.LogOptions
 	switch {
 	case o.SinceTime != nil:
@@ -91,6 +109,7 @@ func (r *run) isEvents(id int) bool {
 
 // trackForEvents tells the event filter about a pod being read, and which of
 // its containers are: events about the others are left out like their logs.
+// The events held for it until now are shown (held.go).
 func (r *run) trackForEvents(pod *corev1.Pod) {
 	if !r.cfg.Events {
 		return
@@ -102,30 +121,102 @@ func (r *run) trackForEvents(pod *corev1.Pod) {
 		}
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.eventPods == nil {
 		r.eventPods = map[string]eventPod{}
 	}
 	r.eventPods[pod.Namespace+"/"+pod.Name] = eventPod{uid: pod.UID, containers: containers}
+	events := r.events
+	r.mu.Unlock()
+	if events != nil {
+		events.release(pod.Namespace + "/" + pod.Name)
+	}
 }
 
-// wantsEvent: the event is about a pod being read and, when it names a
-// container, one being read.
-func (r *run) wantsEvent(e *corev1.Event) bool {
+// eventVerdict is what the filter says of an event.
+type eventVerdict int
+
+const (
+	eventLeftOut eventVerdict = iota
+	eventWanted
+	// eventPodUnseen: about a pod not being read, or another pod of the
+	// same name: maybe one the pod watch has not shown yet.
+	eventPodUnseen
+)
+
+// judgeEvent: an event is wanted when it is about a pod being read and,
+// when it names a container, one being read.
+func (r *run) judgeEvent(e *corev1.Event) eventVerdict {
 	obj := e.InvolvedObject
 	if obj.Kind != "Pod" {
-		return false
+		return eventLeftOut
 	}
 	r.mu.Lock()
 	p, ok := r.eventPods[e.Namespace+"/"+obj.Name]
 	r.mu.Unlock()
 	if !ok || (p.uid != "" && obj.UID != "" && p.uid != obj.UID) {
-		return false
+		return eventPodUnseen
 	}
-	if c := eventContainer(obj.FieldPath); c != "" {
-		return p.containers[c]
+	if c := eventContainer(obj.FieldPath); c != "" && !p.containers[c] {
+		return eventLeftOut
 	}
-	return true
+	return eventWanted
+}
+
+// admit tells whether to show an event now. One of a pod not seen yet is
+// held when pods can join (then false); the check and the holding are one
+// step under holdMu, which release takes after the pod is known: an event
+// is either seen as wanted here or held and then released.
+func (s *eventSource) admit(e *corev1.Event) bool {
+	if !s.hold {
+		return s.r.judgeEvent(e) == eventWanted
+	}
+	s.holdMu.Lock()
+	defer s.holdMu.Unlock()
+	switch s.r.judgeEvent(e) {
+	case eventWanted:
+		return true
+	case eventPodUnseen:
+		if s.held != nil {
+			s.held.hold(e.Namespace+"/"+e.InvolvedObject.Name, e)
+		}
+	}
+	return false
+}
+
+// release shows the events held for a pod the watch has just shown, in
+// the order they happened.
+func (s *eventSource) release(key string) {
+	if !s.hold {
+		return
+	}
+	s.holdMu.Lock()
+	var evs []*corev1.Event
+	if s.held != nil {
+		evs = s.held.take(key)
+	}
+	s.holdMu.Unlock()
+	var all []printers.LogEvent
+	for _, e := range evs {
+		all = append(all, s.fresh(e)...)
+	}
+	if len(all) == 0 {
+		return
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Time < all[j].Time })
+	s.mu.Lock()
+	pw := s.pw
+	s.mu.Unlock()
+	if pw != nil {
+		// An error is the stream's end: nothing is left to show them in.
+		_ = s.write(pw, all)
+	}
+}
+
+// dropHeld forgets the events still held, at the stream's end.
+func (s *eventSource) dropHeld() {
+	s.holdMu.Lock()
+	s.held = nil
+	s.holdMu.Unlock()
 }
 
 // eventContainer reads the container of a fieldPath such as
@@ -193,47 +284,104 @@ func occurrences(e *corev1.Event, after int64) []printers.LogEvent {
 }
 
 // Open lists the events and, when following, keeps watching them; the
-// lines are written by a goroutine into a pipe the merger reads.
+// lines are written by a goroutine into a pipe the merger reads. Once
+// stopped, the watch goes on for the grace given to stop, then the events
+// are listed once more (what the watch had not brought yet is shown, what
+// was shown is not) and the stream ends.
 func (s *eventSource) Open(ctx context.Context, _ time.Time) (io.ReadCloser, error) {
 	items, rv, err := s.r.client.ListEvents(ctx, s.query)
 	if err != nil {
 		return nil, fmt.Errorf("events are not shown: %w", err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	s.mu.Lock()
-	s.cancel = cancel
-	if s.stopped {
-		cancel()
-	}
-	s.mu.Unlock()
 	pr, pw := io.Pipe()
+	s.mu.Lock()
+	s.pw = pw
+	s.mu.Unlock()
 	go func() {
-		defer cancel()
+		defer s.dropHeld()
 		err := s.writeListed(pw, items)
-		if err == nil && s.follow {
-			err = s.r.client.WatchEvents(ctx, s.query, rv, func(e *corev1.Event) error {
-				return s.write(pw, s.fresh(e))
-			})
-			if err != nil && ctx.Err() == nil {
-				err = fmt.Errorf("new events are not shown: %w", err)
-			}
+		if err == nil && s.follow && !s.endsAtOnce() {
+			err = s.watch(ctx, pw, rv)
 		}
 		pw.CloseWithError(err)
 	}()
 	return pr, nil
 }
 
+// watch writes the events that come until ctx ends or, after stop, its
+// grace has passed; then it writes those one last list adds.
+func (s *eventSource) watch(ctx context.Context, pw *io.PipeWriter, rv string) error {
+	watchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-watchCtx.Done():
+			return
+		case <-s.drain:
+		}
+		s.mu.Lock()
+		grace := s.grace
+		s.mu.Unlock()
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-watchCtx.Done():
+		case <-t.C:
+		}
+		cancel()
+	}()
+	err := s.r.client.WatchEvents(watchCtx, s.query, rv, func(e *corev1.Event) error {
+		return s.write(pw, s.fresh(e))
+	})
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case err != nil && watchCtx.Err() == nil:
+		return fmt.Errorf("new events are not shown: %w", err)
+	case err != nil:
+		return err
+	}
+	return s.writeLast(ctx, pw)
+}
+
+// writeLast lists the events once more, after the pods finished.
+func (s *eventSource) writeLast(ctx context.Context, w io.Writer) error {
+	items, _, err := s.r.client.ListEvents(ctx, s.query)
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case err != nil:
+		return fmt.Errorf("the last events are not shown: %w", err)
+	}
+	var all []printers.LogEvent
+	for i := range items {
+		all = append(all, s.fresh(&items[i])...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Time < all[j].Time })
+	return s.write(w, all)
+}
+
 // Resume: the stream ends only when it is stopped or failed.
 func (s *eventSource) Resume(context.Context, logmerge.StreamEnd) (bool, error) { return false, nil }
 
-// stop ends the stream (the pods followed have finished).
-func (s *eventSource) stop() {
+// stop ends the stream (the pods followed have finished) after grace: the
+// watch goes on that long, for the events on their way (eventsGrace).
+func (s *eventSource) stop(grace time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stopped = true
-	if s.cancel != nil {
-		s.cancel()
+	if s.stopped {
+		return
 	}
+	s.stopped, s.grace = true, grace
+	close(s.drain)
+}
+
+// endsAtOnce: stopped without grace before the watch began (the pods had
+// finished at the start): the events just listed are all there is.
+func (s *eventSource) endsAtOnce() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopped && s.grace == 0
 }
 
 // writeListed writes the events there were at the start, in time order,
@@ -242,7 +390,7 @@ func (s *eventSource) writeListed(w io.Writer, items []corev1.Event) error {
 	var all []printers.LogEvent
 	for i := range items {
 		e := &items[i]
-		if !s.r.wantsEvent(e) {
+		if !s.admit(e) {
 			continue
 		}
 		_, last, _ := eventTimes(e)
@@ -287,7 +435,7 @@ func tailPerPod(all []printers.LogEvent, n int64) []printers.LogEvent {
 
 // fresh is what a watched event adds to what was shown of it.
 func (s *eventSource) fresh(e *corev1.Event) []printers.LogEvent {
-	if !s.r.wantsEvent(e) {
+	if !s.admit(e) {
 		return nil
 	}
 	s.mu.Lock()

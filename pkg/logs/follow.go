@@ -24,7 +24,7 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 		}
 	}
 	if byName && len(pending) == 0 {
-		r.closeInput()
+		r.closeInput(0)
 		return
 	}
 	events := make(chan kube.PodEvent, 16)
@@ -43,7 +43,7 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 				fmt.Fprintf(r.errOut, "warning: new containers are not followed: %s\n", printers.Sanitize(err.Error()))
 			}
 			if byName {
-				r.closeInput()
+				r.closeInput(0)
 			}
 			return
 		case ev := <-events:
@@ -60,7 +60,8 @@ func (r *run) follow(ctx context.Context, pods []*corev1.Pod) {
 			if byName && (ev.Deleted || podFinished(ev.Pod)) && pending[key] {
 				delete(pending, key)
 				if len(pending) == 0 {
-					r.closeInput()
+					// They just finished: their last events may be on their way.
+					r.closeInput(eventsGrace)
 					return
 				}
 			}

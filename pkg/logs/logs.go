@@ -165,7 +165,7 @@ func (r *run) stream(ctx context.Context, pods []*corev1.Pod, planned []plannedS
 		}()
 	} else {
 		close(watchDone)
-		r.closeInput()
+		r.closeInput(0)
 	}
 	err := r.merger.Run(r.emit)
 	cancel()
@@ -227,27 +227,28 @@ type run struct {
 	started time.Time
 
 	mu       sync.Mutex
-	sources  []*printers.LogSource // by merger stream id
-	attached map[string]bool       // namespace/pod/uid/container/instance
+	sources  []streamOut                // by merger stream id
+	shown    map[string]*containerShown // by plannedStream.containerKey
+	attached map[string]bool            // namespace/pod/uid/container/instance
 	open     atomic.Int64
 	warned   bool
 	stop     context.CancelFunc
 	fatal    error              // set by fail
 	gone     map[string]goneCtx // by namespace/pod: ends when the pod is deleted
 
-	events    *eventSource                // with --events
-	eventsID  int                         // its merger stream id
-	eventPods map[string]eventPod         // namespace/name: the pods being read
-	markers   map[int]*printers.LogMarker // by stream id, until emitted
-	spill     *spillStore                 // more streams than --max-log-requests (spill.go)
-	gaps      map[int]gapMark             // by stream id: a possible gap after a reopening
+	events    *eventSource        // with --events
+	eventsID  int                 // its merger stream id
+	eventPods map[string]eventPod // namespace/name: the pods being read
+	markers   map[int]restartMark // by stream id, until emitted
+	spill     *spillStore         // more streams than --max-log-requests (spill.go)
+	gaps      map[int]gapMark     // by stream id: a possible gap after a reopening
 }
 
 // closeInput says no stream will join; the events stream, which would not
-// end by itself while following, is stopped.
-func (r *run) closeInput() {
+// end by itself while following, is stopped after grace.
+func (r *run) closeInput(grace time.Duration) {
 	if r.events != nil {
-		r.events.stop()
+		r.events.stop(grace)
 	}
 	r.merger.CloseInput()
 }
@@ -296,14 +297,22 @@ func (r *run) attach(p plannedStream) bool {
 	}
 	if p.marker != nil {
 		if r.markers == nil {
-			r.markers = map[int]*printers.LogMarker{}
+			r.markers = map[int]restartMark{}
 		}
-		r.markers[id] = p.marker
+		r.markers[id] = restartMark{marker: p.marker, live: p.fresh}
+	}
+	shown := r.shown[p.containerKey]
+	if shown == nil {
+		if r.shown == nil {
+			r.shown = map[string]*containerShown{}
+		}
+		shown = &containerShown{}
+		r.shown[p.containerKey] = shown
 	}
 	for len(r.sources) <= id {
-		r.sources = append(r.sources, nil)
+		r.sources = append(r.sources, streamOut{})
 	}
-	r.sources[id] = r.out.Source(p.source)
+	r.sources[id] = streamOut{src: r.out.Source(p.source), shown: shown}
 	return true
 }
 
@@ -320,7 +329,7 @@ func (r *run) request(container string, previous bool) corev1.PodLogOptions {
 func (r *run) source(id int) *printers.LogSource {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.sources[id]
+	return r.sources[id].src
 }
 
 // countedSource tells when its stream is over, for --max-log-requests.
@@ -377,16 +386,20 @@ func (r *run) podName(namespace, name string) string {
 }
 
 func (r *run) emit(l logmerge.Line) error {
-	src, events, marker := r.lookup(l)
-	switch {
-	case events:
+	out, kind, marker := r.lookup(l)
+	switch kind {
+	case eventLine:
 		return r.emitEvent(l)
-	case marker != nil:
-		return r.out.WriteMarker(src, marker)
-	case !r.keep(l.Text):
+	case markerLine:
+		return r.out.WriteMarker(out.src, marker)
+	case hiddenLine:
 		return nil
 	}
-	return r.out.Write(src, printers.LogLine{Stamp: l.Stamp, Time: l.Time, Text: l.Text, Truncated: l.Truncated})
+	if !r.keep(l.Text) {
+		return nil
+	}
+	out.shown.line = true
+	return r.out.Write(out.src, printers.LogLine{Stamp: l.Stamp, Time: l.Time, Text: l.Text, Truncated: l.Truncated})
 }
 
 // keep applies --grep and --exclude to a line's text.

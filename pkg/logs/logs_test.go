@@ -47,6 +47,7 @@ func TestNeedTimestamps(t *testing.T) {
 type kubeletLogs struct {
 	mu       sync.Mutex
 	logs     map[string]string // by container
+	previous map[string]string // by container: the instance before (-p)
 	requests []corev1.PodLogOptions
 }
 
@@ -59,6 +60,16 @@ func (k *kubeletLogs) react(action k8stesting.Action) (bool, runtime.Object, err
 	defer k.mu.Unlock()
 	k.requests = append(k.requests, *opts)
 	log := k.logs[opts.Container]
+	if opts.Previous {
+		log = k.previous[opts.Container]
+	}
+	if opts.TailLines != nil {
+		lines := strings.SplitAfter(log, "\n")
+		if lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		log = strings.Join(lines[max(0, len(lines)-int(*opts.TailLines)):], "")
+	}
 	if !opts.Timestamps {
 		var b strings.Builder
 		for _, l := range strings.SplitAfter(log, "\n") {

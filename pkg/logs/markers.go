@@ -75,6 +75,11 @@ type markedSource struct {
 	logmerge.Source
 	line   []byte
 	opened bool
+	// bare: the stream delivered its marker and no line of its own (--tail 0,
+	// --since, a quiet instance). The marker's time is then no place to reopen
+	// from: the instance's lines after its start would come, those --tail and
+	// --since left out. Such a stream ends or reopens as an empty one.
+	bare bool
 }
 
 // markerText is the merger's line for a marker; emit knows a marker by its
@@ -87,6 +92,9 @@ func newMarkedSource(src logmerge.Source, m *printers.LogMarker) *markedSource {
 }
 
 func (s *markedSource) Open(ctx context.Context, since time.Time) (io.ReadCloser, error) {
+	if s.opened && s.bare {
+		since = time.Time{}
+	}
 	rc, err := s.Source.Open(ctx, since)
 	if err != nil || s.opened {
 		return rc, err
@@ -98,20 +106,72 @@ func (s *markedSource) Open(ctx context.Context, since time.Time) (io.ReadCloser
 	}{io.MultiReader(strings.NewReader(string(s.line)), rc), rc}, nil
 }
 
+func (s *markedSource) Resume(ctx context.Context, end logmerge.StreamEnd) (bool, error) {
+	if end.Reopened {
+		s.bare = s.bare && end.NewLines == 0
+	} else {
+		s.bare = end.NewLines <= 1 // the marker
+	}
+	if s.bare {
+		end.NewLines, end.Last = 0, time.Time{}
+	}
+	return s.Source.Resume(ctx, end)
+}
+
+// streamOut is where a stream's lines go, and what its container printed.
+type streamOut struct {
+	src   *printers.LogSource
+	shown *containerShown
+}
+
+// containerShown records whether a line of a container, any instance, was
+// printed. Only the merger's emit goroutine reads and writes it.
+type containerShown struct{ line bool }
+
+// restartMark is a restart marker waiting for its place in the merge.
+type restartMark struct {
+	marker *printers.LogMarker
+	// live: the restart happened while following. It is news on its own (a
+	// quiet container that crashed, stern#6), so it is printed even when no
+	// line of the instance before was.
+	live bool
+}
+
+// lineKind is what a merged line stands for.
+type lineKind int
+
+const (
+	logLine lineKind = iota
+	eventLine
+	markerLine
+	// hiddenLine is a restart marker read at the start (-p) with no line of
+	// the instance before it printed (--tail 0, --since, --grep): it would
+	// mark a boundary between nothing and what follows.
+	hiddenLine
+)
+
 // lookup tells, under one lock, what a merged line is: a line of the
-// source it returns, an event, or a marker (given once).
-func (r *run) lookup(l logmerge.Line) (src *printers.LogSource, events bool, marker *printers.LogMarker) {
+// stream it returns, an event, or a marker (given once).
+func (r *run) lookup(l logmerge.Line) (out streamOut, kind lineKind, marker *printers.LogMarker) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.events != nil && l.Stream == r.eventsID {
-		return nil, true, nil
+		return streamOut{}, eventLine, nil
 	}
-	src = r.sources[l.Stream]
+	out = r.sources[l.Stream]
 	if m, ok := r.markers[l.Stream]; ok {
 		delete(r.markers, l.Stream)
-		return src, false, m
+		// The marker is its stream's first line: a line of the container
+		// printed before it is one of an earlier instance.
+		if !m.live && (out.shown == nil || !out.shown.line) {
+			return out, hiddenLine, nil
+		}
+		return out, markerLine, m.marker
 	}
-	return src, false, r.takeGapLocked(l.Stream, l.Text)
+	if g := r.takeGapLocked(l.Stream, l.Text); g != nil {
+		return out, markerLine, g
+	}
+	return out, logLine, nil
 }
 
 // gapCheckedSource watches a followed stream's reopenings for a possible

@@ -1,7 +1,11 @@
 package logs
 
 import (
+	"bytes"
+	"context"
 	"io"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,9 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/classify"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/internal/testutil"
+	"github.com/pods-pattern/kubectl-pods-pattern/pkg/kube"
 	"github.com/pods-pattern/kubectl-pods-pattern/pkg/logmerge"
-	"github.com/pods-pattern/kubectl-pods-pattern/pkg/printers"
 )
 
 func TestRestartMarker(t *testing.T) {
@@ -55,11 +62,73 @@ func TestGapAfterAReopening(t *testing.T) {
 	assert.Equal(t, "2026-01-02T10:00:05.500000000Z "+string(g.token)+"\n2026-01-02T10:00:09Z d\n2026-01-02T10:00:10Z e", out)
 	assert.Equal(t, "nginx: lines may be missing between 2026-01-02T10:00:05.5Z and 2026-01-02T10:00:09Z (the log was rotated while its stream was reopened)",
 		g.marker.Text("nginx"))
-	r.sources = make([]*printers.LogSource, 8)
-	_, _, m := r.lookup(logmerge.Line{Stream: 7, Text: []byte("d")})
+	r.sources = make([]streamOut, 8)
+	_, kind, m := r.lookup(logmerge.Line{Stream: 7, Text: []byte("d")})
 	assert.Nil(t, m, "a line that is not the token is a line")
-	_, _, m = r.lookup(logmerge.Line{Stream: 7, Text: g.token})
+	assert.Equal(t, logLine, kind)
+	_, kind, m = r.lookup(logmerge.Line{Stream: 7, Text: g.token})
 	assert.Same(t, g.marker, m)
+	assert.Equal(t, markerLine, kind)
 	_, _, m = r.lookup(logmerge.Line{Stream: 7, Text: g.token})
 	assert.Nil(t, m, "once")
+}
+
+// restartedNginx is Task 3's pod after nginx was OOM-killed once.
+func restartedNginx(t *testing.T) *corev1.Pod {
+	pod := testutil.LoadPod(t, filepath.Join(testutil.FixturesDir(), "seed", "task3-nx.yaml"))
+	st := kube.FindContainerStatus(pod, "nginx")
+	require.NotNil(t, st)
+	at := func(s int) metav1.Time { return metav1.NewTime(time.Date(2025, 9, 15, 9, 3, s, 0, time.UTC)) }
+	st.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "OOMKilled",
+		StartedAt: at(0), FinishedAt: at(20), ContainerID: "containerd://old"}
+	st.State.Running.StartedAt = at(30)
+	st.RestartCount = 1
+	return pod
+}
+
+// With -p the marker stands between the instances' lines: it follows a
+// printed line of the instance that ended, or is left out (--tail 0 prints
+// nothing, and a marker alone would mark a boundary between nothing and
+// nothing).
+func TestRunPreviousMarkerFollowsAPrintedLine(t *testing.T) {
+	previous := "2025-09-15T09:03:05Z first run\n2025-09-15T09:03:15Z about to crash\n"
+	current := "2025-09-15T09:03:31Z second run\n2025-09-15T09:03:32Z serving\n"
+	const marker = "── nginx restarted: exit 137 (OOMKilled) after 20s, restart 1 ──\n"
+	cases := []struct {
+		name     string
+		tail     int64
+		previous string
+		grep     string
+		want     string
+	}{
+		{"all lines", -1, previous, "", "[nginx main previous] first run\n[nginx main previous] about to crash\n" + marker +
+			"[nginx main] second run\n[nginx main] serving\n"},
+		{"--tail 1", 1, previous, "", "[nginx main previous] about to crash\n" + marker + "[nginx main] serving\n"},
+		{"--tail 0", 0, previous, "", ""},
+		{"the previous instance logged nothing", -1, "", "", "[nginx main] second run\n[nginx main] serving\n"},
+		{"--grep leaves out every line before", -1, previous, "serving", "[nginx main] serving\n"},
+		{"--grep keeps a line before, none after", -1, previous, "crash", "[nginx main previous] about to crash\n" + marker},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			k := &kubeletLogs{logs: map[string]string{"nginx": current}, previous: map[string]string{"nginx": c.previous}}
+			cs := fake.NewClientset(restartedNginx(t))
+			cs.PrependReactor("get", "pods", k.react)
+			var out, errOut bytes.Buffer
+			cfg := Config{
+				Query: kube.Query{Namespace: "default", Names: []string{"nx"}}, Rules: classify.BuiltinRules(),
+				Containers: []string{"nginx"}, MaxLogRequests: 10, Prefix: true,
+				LogOptions: corev1.PodLogOptions{Previous: true},
+			}
+			if c.tail >= 0 {
+				cfg.LogOptions.TailLines = &c.tail
+			}
+			if c.grep != "" {
+				cfg.Grep = []*regexp.Regexp{regexp.MustCompile(c.grep)}
+			}
+			require.NoError(t, Run(context.Background(), cs, cfg, &out, &errOut))
+			assert.Equal(t, c.want, out.String())
+			assert.Empty(t, errOut.String())
+		})
+	}
 }

@@ -17,8 +17,11 @@ type plannedStream struct {
 	source      printers.LogSource
 	containerID string
 	fresh       bool
-	key         string
-	marker      *printers.LogMarker // markers.go
+	key         string // containerKey + "/" + the instance
+	// containerKey names the container across its instances:
+	// namespace/pod/uid/container.
+	containerKey string
+	marker       *printers.LogMarker // markers.go
 }
 
 // plan picks the pod's containers (filters, roles) and the instances to read.
@@ -36,12 +39,14 @@ func (r *run) plan(pod *corev1.Pod, fresh bool) ([]plannedStream, int) {
 		selected++
 		st := kube.FindContainerStatus(pod, c.Name)
 		name := fmt.Sprintf("pod/%s container %s", r.podName(pod.Namespace, pod.Name), c.Name)
+		containerKey := strings.Join([]string{pod.Namespace, pod.Name, string(pod.UID), c.Name}, "/")
 		mk := func(previous bool, id string) plannedStream {
 			return plannedStream{
-				source:      printers.LogSource{Namespace: pod.Namespace, Pod: pod.Name, Container: c.Name, Role: string(c.Role), Previous: previous},
-				containerID: id,
-				fresh:       fresh,
-				key:         strings.Join([]string{pod.Namespace, pod.Name, string(pod.UID), c.Name, id}, "/"),
+				source:       printers.LogSource{Namespace: pod.Namespace, Pod: pod.Name, Container: c.Name, Role: string(c.Role), Previous: previous},
+				containerID:  id,
+				fresh:        fresh,
+				key:          containerKey + "/" + id,
+				containerKey: containerKey,
 			}
 		}
 		hasLast := st != nil && st.LastTerminationState.Terminated != nil

@@ -222,6 +222,24 @@ func TestLogsPreviousMergesInstances(t *testing.T) {
 		"── nginx restarted: exit 137 (Error) after 4s, restart 1 ──\n[nginx main] second run\n", res.Stdout)
 	assert.Equal(t, "note: pod/nx container sidecar has no previous instance (0 restarts), skipped\n", res.Stderr)
 
+	// The marker stands between printed lines: --tail 1 keeps one line of
+	// each instance and the marker between; --tail 0 prints nothing at all,
+	// as kubectl does, and --grep that keeps nothing of the first instance
+	// leaves no boundary to mark.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tail", "1"}, "[nginx main previous] about to crash\n── nginx restarted: exit 137 (Error) after 4s, restart 1 ──\n[nginx main] second run\n"},
+		{[]string{"--tail", "0"}, ""},
+		{[]string{"--grep", "second"}, "[nginx main] second run\n"},
+	} {
+		res := plugin(t, append([]string{"logs", "nx", "-n", ns, "-p", "-c", "nginx"}, c.args...)...)
+		require.Equal(t, 0, res.ExitCode, "%s", res)
+		assert.Equal(t, c.want, res.Stdout, "%v", c.args)
+		assert.Empty(t, res.Stderr, "%v", c.args)
+	}
+
 	// kubectl gives up on the whole pod (kubernetes#97530).
 	kres, err := cluster.Kubectl(ctx, "logs", "nx", "-n", ns, "--all-containers", "--previous")
 	require.NoError(t, err)
