@@ -59,9 +59,10 @@ clean: ## Remove build output
 	rm -rf bin dist
 
 .PHONY: bench
-bench: ## Benchmarks: the log merge (go test -bench), logs vs kubectl logs and stern, summary/doctor vs kubectl get on a local control plane
+bench: ## Benchmarks: the log merge (go test -bench), logs vs kubectl logs and stern (reading and follow latency), summary/doctor vs kubectl get on a local control plane
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/logmerge/
 	hack/bench-logs.sh
+	hack/bench-latency.sh
 	hack/bench-manifest.sh
 	hack/bench-summary.sh
 

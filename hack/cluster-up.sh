@@ -15,7 +15,9 @@
 # (kube-apiserver's --min-request-timeout in seconds, default its own 1800:
 # the server closes a watch that set no timeout of its own after 1 to 2 times
 # this; hack/e2e.sh sets 5 so that every follow and watch of the suite has to
-# survive such closes).
+# survive such closes), PODS_PATTERN_KUBELET_POLL_INTERVAL (how often the test
+# kubelet looks for lines appended to a followed log, default 50ms;
+# hack/bench-latency.sh sets 5ms).
 # Stop it with hack/cluster-down.sh (same PODS_PATTERN_E2E_DIR).
 set -euo pipefail
 
@@ -26,6 +28,7 @@ export PODS_PATTERN_E2E_DIR="${STATE_DIR}" # for cluster-down on failure
 NODE_NAME="lab-node"
 READY_TIMEOUT=90
 MIN_REQUEST_TIMEOUT="${PODS_PATTERN_MIN_REQUEST_TIMEOUT:-1800}"
+KUBELET_POLL_INTERVAL="${PODS_PATTERN_KUBELET_POLL_INTERVAL:-50ms}"
 
 log() { echo "cluster-up: $*" >&2; }
 die() {
@@ -252,7 +255,8 @@ start_process test-kubelet "${STATE_DIR}/bin/test-kubelet" \
 	--cert-dir="${PKI}" \
 	--client-ca="${PKI}/ca.crt" \
 	--kubeconfig="${KUBECONFIG_FILE}" \
-	--port-file="${RUN}/test-kubelet.port"
+	--port-file="${RUN}/test-kubelet.port" \
+	--poll-interval="${KUBELET_POLL_INTERVAL}"
 deadline=$((SECONDS + 20))
 until [[ -s "${RUN}/test-kubelet.port" ]]; do
 	alive test-kubelet || die "test-kubelet exited (see ${LOGS}/test-kubelet.log)"

@@ -72,14 +72,21 @@ const (
 	batchBytes          = 8 << 10
 	batchLines          = 128
 	batchesPerStream    = 2
+	// A followed stream that prints a line at a time sends a batch per line;
+	// while a quiet stream holds them, it may send up to this many small ones
+	// (within batchesPerStream * batchBytes), not stop reading.
+	maxBatchesPerStream = 64
+	smallBatchBytes     = 256
+	smallBatchLines     = 4
 	maxDedupeLines      = 4096
 )
 
 // Merger merges streams by timestamp. Lines of one stream keep their order;
 // lines of different streams with the same timestamp come in the order the
-// streams were added. Memory is bounded: each stream holds at most
-// batchesPerStream batches of about batchBytes and a read buffer (a line
-// longer than a batch takes up to MaxLineBytes while it is in flight).
+// streams were added. Memory is bounded: each stream holds lines of at most
+// about batchesPerStream * batchBytes in batches (at most
+// maxBatchesPerStream of them) and a read buffer (a line longer than a batch
+// takes up to MaxLineBytes while it is in flight).
 type Merger struct {
 	opts   Options
 	ctx    context.Context
@@ -103,8 +110,12 @@ type span struct {
 }
 
 type batch struct {
-	buf     []byte
-	lines   []span
+	buf   []byte
+	lines []span
+	// sent is len(buf) when the pumper sent it, for its budget.
+	sent int
+	// arrived is when the batch's first line reached the pumper (arrivalReader):
+	// a followed line waits MaxDelay from then, not from when the merger gets it.
 	arrived time.Time
 }
 
@@ -148,7 +159,7 @@ func (m *Merger) Add(src Source) int {
 	id := m.nextID
 	m.nextID++
 	m.mu.Unlock()
-	s := &stream{id: id, src: src, free: make(chan *batch, batchesPerStream)}
+	s := &stream{id: id, src: src, free: make(chan *batch, maxBatchesPerStream)}
 	m.registered.Add(1)
 	m.wg.Add(1)
 	go m.pump(s)
@@ -244,7 +255,6 @@ func (r *runner) handle(ev event) error {
 		}
 	}
 	if ev.b != nil {
-		ev.b.arrived = time.Now()
 		s.queue = append(s.queue, ev.b)
 		if !s.inHeap {
 			s.pos = 0
@@ -378,6 +388,7 @@ type pumper struct {
 	m  *Merger
 	s  *stream
 	br *bufio.Reader
+	ar arrivalReader
 	b  *batch
 
 	lastTime int64
@@ -386,6 +397,8 @@ type pumper struct {
 	newLines int    // lines kept by the current read
 	long     []byte // one line longer than the read buffer
 	batches  int    // batches made for this stream
+	spare    []*batch
+	inFlight int // bytes of the batches sent and not yet returned
 }
 
 func (p *pumper) send(ev event) bool {
@@ -403,6 +416,8 @@ func (p *pumper) flush() bool {
 	}
 	b := p.b
 	p.b = nil
+	b.sent = len(b.buf)
+	p.inFlight += b.sent
 	return p.send(event{s: p.s, b: b})
 }
 
@@ -423,7 +438,8 @@ func (p *pumper) run() {
 			return
 		}
 		stop := context.AfterFunc(ctx, func() { _ = rc.Close() })
-		p.br.Reset(rc)
+		p.ar = arrivalReader{r: rc}
+		p.br.Reset(&p.ar)
 		tail, tailTruncated, readErr := p.readLines()
 		stop()
 		_ = rc.Close()
@@ -527,23 +543,54 @@ func (p *pumper) readLine() (line []byte, terminated, truncated bool, err error)
 	}
 }
 
-// takeBatch gets a batch to fill: a returned one, a new one while the stream
-// has fewer than batchesPerStream (quiet streams never grow to it), or it
+// takeBatch gets a batch to fill: a returned one or a new one while the
+// stream's sent batches hold less than batchesPerStream * batchBytes, or it
 // waits for the merger to return one, which is the back-pressure that keeps
-// a fast stream from running ahead of the others.
+// a fast stream from running ahead of the others. Past batchesPerStream,
+// new batches start small: they carry a line or two of a stream that prints
+// a line at a time.
 func (p *pumper) takeBatch() bool {
+	for more := true; more; {
+		select {
+		case b := <-p.s.free:
+			p.inFlight -= b.sent
+			if len(p.spare) < batchesPerStream {
+				p.spare = append(p.spare, b)
+				continue
+			}
+			// Keep no more spares than a burst needs, the largest ones.
+			p.batches--
+			for i, sp := range p.spare {
+				if cap(sp.buf) < cap(b.buf) {
+					p.spare[i] = b
+					break
+				}
+			}
+		default:
+			more = false
+		}
+	}
+	if p.inFlight < batchesPerStream*batchBytes {
+		if n := len(p.spare); n > 0 {
+			p.b, p.spare = p.spare[n-1], p.spare[:n-1]
+			return true
+		}
+		if p.batches < maxBatchesPerStream {
+			p.batches++
+			if p.batches <= batchesPerStream {
+				p.b = &batch{buf: make([]byte, 0, batchBytes), lines: make([]span, 0, batchLines)}
+			} else {
+				p.b = &batch{buf: make([]byte, 0, smallBatchBytes), lines: make([]span, 0, smallBatchLines)}
+			}
+			return true
+		}
+	}
+	// What the connection holds from now on may have been there since the
+	// line in hand arrived.
+	p.ar.waited()
 	select {
 	case p.b = <-p.s.free:
-		return true
-	default:
-	}
-	if p.batches < batchesPerStream {
-		p.batches++
-		p.b = &batch{buf: make([]byte, 0, batchBytes), lines: make([]span, 0, batchLines)}
-		return true
-	}
-	select {
-	case p.b = <-p.s.free:
+		p.inFlight -= p.b.sent
 		return true
 	case <-p.m.ctx.Done():
 		return false
@@ -577,7 +624,7 @@ func (p *pumper) add(raw []byte, truncated bool) bool {
 		return true
 	}
 	p.newLines++
-	if p.b != nil && len(p.b.lines) > 0 && (len(p.b.buf)+len(raw) > cap(p.b.buf) || len(p.b.lines) == cap(p.b.lines)) {
+	if p.b != nil && len(p.b.lines) > 0 && (len(p.b.buf)+len(raw) > max(cap(p.b.buf), batchBytes) || len(p.b.lines) >= batchLines) {
 		if !p.flush() {
 			return false
 		}
@@ -586,6 +633,9 @@ func (p *pumper) add(raw []byte, truncated bool) bool {
 		return false
 	}
 	b := p.b
+	if len(b.lines) == 0 {
+		b.arrived = p.ar.last
+	}
 	start := int32(len(b.buf))
 	b.buf = append(b.buf, raw...)
 	sp := span{time: t, start: start, end: int32(len(b.buf)), truncated: truncated, noStamp: !ok, textStart: start}
@@ -595,4 +645,43 @@ func (p *pumper) add(raw []byte, truncated bool) bool {
 	}
 	b.lines = append(b.lines, sp)
 	return true
+}
+
+// arrivalReader notes when the bytes of the latest read arrived, for the
+// follow window: usually when the read returned. But while the pumper waits
+// for the merger to hand back a batch (back-pressure: it has a backlog held
+// for a quiet stream) it reads nothing, and what the server sends meanwhile
+// waits in the connection: the first read after such a wait, and every read
+// after it that fills the buffer (there was more waiting), are dated from
+// when the wait began. Dated when read, a followed backlog next to a quiet
+// container went at two batches per MaxDelay (about 1,000 lines/s).
+type arrivalReader struct {
+	r io.Reader
+	// last is when the bytes of the latest read arrived.
+	last time.Time
+	// backlog is set while what the connection holds may have been waiting
+	// since then.
+	backlog time.Time
+}
+
+func (a *arrivalReader) Read(b []byte) (int, error) {
+	n, err := a.r.Read(b)
+	if n > 0 {
+		a.last = time.Now()
+		if !a.backlog.IsZero() {
+			a.last = a.backlog
+			if n < len(b) {
+				// The connection had no more: later reads bring new lines.
+				a.backlog = time.Time{}
+			}
+		}
+	}
+	return n, err
+}
+
+// waited says the pumper stops reading until the merger frees a batch.
+func (a *arrivalReader) waited() {
+	if a.backlog.IsZero() {
+		a.backlog = a.last
+	}
 }

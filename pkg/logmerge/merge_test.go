@@ -1,12 +1,15 @@
 package logmerge
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,3 +493,132 @@ func TestDedupeKeepsRepeatedLinesThatAreNew(t *testing.T) {
 	assert.True(t, d.keep(6, []byte("y")))
 	assert.True(t, d.keep(5, []byte("x")), "after a later line, nothing is dropped")
 }
+
+// osPipeSource is a followed stream through a kernel pipe: unlike io.Pipe its
+// writer does not wait for the reader, as a server does not wait for a client
+// that stops reading (until the connection's buffers fill).
+type osPipeSource struct{ r *os.File }
+
+func (p osPipeSource) Open(context.Context, time.Time) (io.ReadCloser, error) { return p.r, nil }
+func (osPipeSource) Resume(context.Context, StreamEnd) (bool, error)          { return false, nil }
+
+func newOSPipe(t *testing.T) (osPipeSource, *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = w.Close() })
+	return osPipeSource{r: r}, w
+}
+
+// runFollow merges srcs with follow until the test ends; emit sees each line.
+func runFollow(t *testing.T, delay time.Duration, emit func(Line), srcs ...Source) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	m := New(ctx, Options{Follow: true, MaxDelay: delay})
+	for _, s := range srcs {
+		m.Add(s)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(func(l Line) error { emit(l); return nil }) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
+// A container printing several lines per window next to a quiet one: each
+// line waits the window from when it arrived. The window used to start when
+// the merger got the line, and a stream that had two batches held stopped
+// reading, so lines waited up to twice MaxDelay, and more and more when
+// each read brings one line (20 lines/s took over 2 s in hack/bench-latency.sh).
+func TestFollowLineWaitsAtMostMaxDelayNextToQuietStream(t *testing.T) {
+	const delay = 200 * time.Millisecond
+	quiet, _ := newOSPipe(t)
+	pipe, w := newOSPipe(t)
+	// As an HTTP response often does, a read returns one line.
+	busy := &readerSource{r: &lineAtATime{r: bufio.NewReader(pipe.r)}, c: pipe.r}
+	var mu sync.Mutex
+	waited := map[string]time.Duration{}
+	written := map[string]time.Time{}
+	runFollow(t, delay, func(l Line) {
+		mu.Lock()
+		defer mu.Unlock()
+		waited[string(l.Text)] = time.Since(written[string(l.Text)])
+	}, quiet, busy)
+
+	const n = 30 // 10ms apart: 20 lines a window
+	for i := range n {
+		text := fmt.Sprintf("line %d", i)
+		mu.Lock()
+		written[text] = time.Now()
+		mu.Unlock()
+		_, err := fmt.Fprintf(w, "%s %s\n", at(i*10), text)
+		require.NoError(t, err)
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(waited) == n
+	}, 5*time.Second, 10*time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	for text, d := range waited {
+		// Half a window of slack for a loaded machine; the old wait was twice the window.
+		assert.Less(t, d, delay*3/2, "%s waited %v with a window of %v", text, d, delay)
+	}
+}
+
+// A followed container's backlog next to a container that prints nothing is
+// held one window, then printed as fast as it is read: what waited in the
+// connection is as old as the wait for the merger.
+func TestFollowBacklogNextToQuietStreamIsNotThrottled(t *testing.T) {
+	const lines = 20000
+	var b strings.Builder
+	for i := range lines {
+		fmt.Fprintf(&b, "%s line %d\n", at(i), i)
+	}
+	quiet, _ := newOSPipe(t)
+	follow, _ := newOSPipe(t)
+	backlog := &readerSource{r: io.MultiReader(strings.NewReader(b.String()), follow.r), c: follow.r}
+	var got atomic.Int64
+	start := time.Now()
+	runFollow(t, 250*time.Millisecond, func(Line) { got.Add(1) }, quiet, backlog)
+	// Two batches per window, as before, would take about 20 s.
+	if !assert.Eventually(t, func() bool { return got.Load() == lines }, 5*time.Second, 10*time.Millisecond) {
+		t.Fatalf("printed %d of %d lines in %v", got.Load(), lines, time.Since(start))
+	}
+}
+
+// lineAtATime returns at most one line per read.
+type lineAtATime struct {
+	r    *bufio.Reader
+	rest []byte
+}
+
+func (l *lineAtATime) Read(p []byte) (int, error) {
+	if len(l.rest) == 0 {
+		line, err := l.r.ReadSlice('\n')
+		if len(line) == 0 {
+			return 0, err
+		}
+		l.rest = append(l.rest[:0], line...)
+	}
+	n := copy(p, l.rest)
+	l.rest = l.rest[n:]
+	return n, nil
+}
+
+// readerSource serves one reader that is never reopened; closing it closes c.
+type readerSource struct {
+	r io.Reader
+	c io.Closer
+}
+
+func (s *readerSource) Open(context.Context, time.Time) (io.ReadCloser, error) {
+	return struct {
+		io.Reader
+		io.Closer
+	}{s.r, s.c}, nil
+}
+func (*readerSource) Resume(context.Context, StreamEnd) (bool, error) { return false, nil }

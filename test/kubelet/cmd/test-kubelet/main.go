@@ -3,7 +3,7 @@
 // that `kubectl logs` goes through kube-apiserver to these files.
 //
 //	test-kubelet --dir DIR [--addr 127.0.0.1:0] [--cert-dir DIR] [--client-ca FILE]
-//	             [--kubeconfig FILE] [--port-file FILE]
+//	             [--kubeconfig FILE] [--port-file FILE] [--poll-interval 50ms]
 package main
 
 import (
@@ -46,9 +46,15 @@ func run() error {
 	clientCA := flag.String("client-ca", "", "CA file: when set, clients must present a certificate it signed (the API server's kubelet client certificate)")
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig to read pods with, so that containers are checked like the kubelet does")
 	portFile := flag.String("port-file", "", "file to write the listening port to once serving")
+	// The real kubelet is woken by inotify; polling adds up to this much to
+	// every followed line's latency, which hack/bench-latency.sh keeps small.
+	pollInterval := flag.Duration("poll-interval", 50*time.Millisecond, "how often a follow looks for appended lines")
 	flag.Parse()
 	if *dir == "" {
 		return errors.New("--dir is required")
+	}
+	if *pollInterval <= 0 {
+		return fmt.Errorf("--poll-interval must be positive, got %v", *pollInterval)
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
@@ -58,7 +64,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	opts := kubelet.Options{Dir: *dir}
+	opts := kubelet.Options{Dir: *dir, PollInterval: *pollInterval}
 	if *kubeconfig != "" {
 		if opts.Pods, err = podGetter(*kubeconfig); err != nil {
 			return err
