@@ -110,19 +110,15 @@ func inOrder(t *testing.T, out string, patterns ...string) {
 	}
 }
 
-// The harness plays a kubelet: init 1 completes, init 2 fails, backs off and
-// restarts, then succeeds, and the app starts. `init --watch` shows each step
-// in order, then the final table, and exits 0 once the pod is Running.
-func TestInitWatchFollowsTheSequence(t *testing.T) {
-	requirePlugin(t)
-	const ns, name = "e2e-init-watch", "api"
-	ctx := testContext(t)
-	_, err := cluster.CreatePod(ctx, initPod(ns, name, "wait-for-db", "migrate"))
+// createInitPod creates initPod(ns, name, inits...) and returns how the test
+// changes its status as a kubelet would: mutate, then the pod's conditions
+// and phase as they stand at now.
+func createInitPod(t *testing.T, ctx context.Context, ns, name string, inits ...string) func(mutate func(p *corev1.Pod), now time.Time) {
+	t.Helper()
+	_, err := cluster.CreatePod(ctx, initPod(ns, name, inits...))
 	require.NoError(t, err)
 	cleanupPod(t, ns, name)
-	t0 := time.Now().Add(-time.Minute).Truncate(time.Second)
-	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
-	update := func(mutate func(p *corev1.Pod), now time.Time) {
+	return func(mutate func(p *corev1.Pod), now time.Time) {
 		t.Helper()
 		_, err := cluster.UpdatePodStatus(ctx, ns, name, func(p *corev1.Pod) {
 			mutate(p)
@@ -130,6 +126,18 @@ func TestInitWatchFollowsTheSequence(t *testing.T) {
 		})
 		require.NoError(t, err)
 	}
+}
+
+// The harness plays a kubelet: init 1 completes, init 2 fails, backs off and
+// restarts, then succeeds, and the app starts. `init --watch` shows each step
+// in order, then the final table, and exits 0 once the pod is Running.
+func TestInitWatchFollowsTheSequence(t *testing.T) {
+	requirePlugin(t)
+	const ns, name = "e2e-init-watch", "api"
+	ctx := testContext(t)
+	update := createInitPod(t, ctx, ns, name, "wait-for-db", "migrate")
+	t0 := time.Now().Add(-time.Minute).Truncate(time.Second)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	update(func(p *corev1.Pod) { framework.SchedulePod(p, t0) }, t0)
 
 	run := startInit(t, ctx, name, "-n", ns, "--watch")

@@ -63,18 +63,10 @@ func TestLogsFollowEventsBetweenLines(t *testing.T) {
 	const ns = "e2e-logs-events"
 	ctx := testContext(t)
 	freshEvents(t, ctx, ns)
-	start := time.Now().Add(-time.Minute).Truncate(time.Second)
-	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
-		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Second, "nginx up")...); err != nil {
-			return err
-		}
-		return cluster.WriteLog(p.Namespace, p.Name, "sidecar")
-	})
-	require.NoError(t, err)
-	cleanupPod(t, ns, created.Name)
+	created, start := seedTask3(t, ctx, ns, "nginx up", "")
 	events := cluster.Client.CoreV1().Events(ns)
 	// An event from before the follow, and one of another pod that must not show.
-	_, err = events.Create(ctx, podEvent(created, "nx.started", "nginx", "Normal", "Started", "Started container nginx", start.Add(2*time.Second)), metav1.CreateOptions{})
+	_, err := events.Create(ctx, podEvent(created, "nx.started", "nginx", "Normal", "Started", "Started container nginx", start.Add(2*time.Second)), metav1.CreateOptions{})
 	require.NoError(t, err)
 	stranger := podEvent(created, "web.killing", "", "Normal", "Killing", "of another pod", start.Add(2*time.Second))
 	stranger.InvolvedObject.Name, stranger.InvolvedObject.UID = "web", ""
@@ -130,15 +122,7 @@ func TestLogsFollowMarksAGapAfterRotation(t *testing.T) {
 	requirePlugin(t)
 	const ns = "e2e-logs-gap"
 	ctx := testContext(t)
-	start := time.Now().Add(-time.Minute).Truncate(time.Second)
-	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
-		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Second, "nginx up")...); err != nil {
-			return err
-		}
-		return cluster.WriteLog(p.Namespace, p.Name, "sidecar")
-	})
-	require.NoError(t, err)
-	cleanupPod(t, ns, created.Name)
+	seedTask3(t, ctx, ns, "nginx up", "")
 
 	out, stderr := followPlugin(t, ctx, "pods-pattern", "logs", "nx", "-n", ns, "-f", "-c", "nginx", "--max-delay", "100ms")
 	require.Eventually(t, func() bool {

@@ -341,15 +341,7 @@ func TestLogsFollowAttachesARestartedContainer(t *testing.T) {
 	requirePlugin(t)
 	const ns = "e2e-logs-restart"
 	ctx := testContext(t)
-	start := time.Now().Add(-time.Minute).Truncate(time.Second)
-	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
-		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Second, "first run")...); err != nil {
-			return err
-		}
-		return cluster.WriteLog(p.Namespace, p.Name, "sidecar")
-	})
-	require.NoError(t, err)
-	cleanupPod(t, ns, created.Name)
+	created, _ := seedTask3(t, ctx, ns, "first run", "")
 
 	out, stderr := followPlugin(t, ctx, "pods-pattern", "logs", "nx", "-n", ns, "-f", "--max-delay", "100ms")
 	require.Eventually(t, func() bool { return len(out.get()) == 1 }, 10*time.Second, 20*time.Millisecond)
@@ -358,7 +350,7 @@ func TestLogsFollowAttachesARestartedContainer(t *testing.T) {
 	now := time.Now()
 	require.NoError(t, cluster.AppendLog(ns, lab.PodName, "nginx", framework.LogLine{Time: now, Text: "crashing"}))
 	require.Eventually(t, func() bool { return len(out.get()) == 2 }, 10*time.Second, 20*time.Millisecond)
-	_, err = cluster.UpdatePodStatus(ctx, ns, created.Name, func(pod *corev1.Pod) {
+	_, err := cluster.UpdatePodStatus(ctx, ns, created.Name, func(pod *corev1.Pod) {
 		framework.TerminateContainer(pod, "nginx", 1, now.Add(10*time.Millisecond))
 		framework.SyncPodStatus(pod, now.Add(10*time.Millisecond))
 	})
@@ -395,15 +387,29 @@ func TestLogsFollowAttachesARestartedContainer(t *testing.T) {
 
 // seedFollowedPod creates Task 3's pod nx in ns, started a minute ago, with
 // one line in each container ("nginx 0", "sidecar 0"), for the follow tests.
-func seedFollowedPod(t *testing.T, ctx context.Context, ns string) {
+// seedTask3 seeds task 3's pod, started a minute ago: nginx logged
+// nginxText 3s after the start, the sidecar sidecarText 4s after it (nothing
+// yet when empty). It returns the pod and the start.
+func seedTask3(t *testing.T, ctx context.Context, ns, nginxText, sidecarText string) (*corev1.Pod, time.Time) {
 	t.Helper()
 	start := time.Now().Add(-time.Minute).Truncate(time.Second)
 	created, err := lab.Seed(ctx, cluster, lab.Task3Pod(ns), start, func(p *corev1.Pod) error {
-		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.Lines(start.Add(3*time.Second), time.Millisecond, "nginx 0")...); err != nil {
+		if err := cluster.WriteLog(p.Namespace, p.Name, "nginx", framework.LogLine{Time: start.Add(3 * time.Second), Text: nginxText}); err != nil {
 			return err
 		}
-		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", framework.Lines(start.Add(4*time.Second), time.Millisecond, "sidecar 0")...)
+		var sidecar []framework.LogLine
+		if sidecarText != "" {
+			sidecar = append(sidecar, framework.LogLine{Time: start.Add(4 * time.Second), Text: sidecarText})
+		}
+		return cluster.WriteLog(p.Namespace, p.Name, "sidecar", sidecar...)
 	})
 	require.NoError(t, err)
 	cleanupPod(t, ns, created.Name)
+	return created, start
+}
+
+// seedFollowedPod seeds the pod the follow tests read: one line of each container.
+func seedFollowedPod(t *testing.T, ctx context.Context, ns string) {
+	t.Helper()
+	seedTask3(t, ctx, ns, "nginx 0", "sidecar 0")
 }

@@ -209,18 +209,8 @@ func TestInitWatchSurvivesAPIServerRestart(t *testing.T) {
 	const ns, name = "e2e-init-apiserver", "restart"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	_, err := cluster.CreatePod(ctx, initPod(ns, name, "wait-for-db"))
-	require.NoError(t, err)
-	cleanupPod(t, ns, name)
+	update := createInitPod(t, ctx, ns, name, "wait-for-db")
 	t0 := time.Now().Add(-10 * time.Second).Truncate(time.Second)
-	update := func(mutate func(p *corev1.Pod), now time.Time) {
-		t.Helper()
-		_, err := cluster.UpdatePodStatus(ctx, ns, name, func(p *corev1.Pod) {
-			mutate(p)
-			framework.SyncPodStatus(p, now)
-		})
-		require.NoError(t, err)
-	}
 	update(func(p *corev1.Pod) {
 		framework.SchedulePod(p, t0)
 		framework.StartContainer(p, "wait-for-db", t0.Add(time.Second))

@@ -78,18 +78,8 @@ func TestInitWatchSurvivesAClosedWatch(t *testing.T) {
 	requirePlugin(t)
 	const ns, name = "e2e-init-watch", "rewatch"
 	ctx := testContext(t)
-	_, err := cluster.CreatePod(ctx, initPod(ns, name, "wait-for-db"))
-	require.NoError(t, err)
-	cleanupPod(t, ns, name)
+	update := createInitPod(t, ctx, ns, name, "wait-for-db")
 	t0 := time.Now().Add(-10 * time.Second).Truncate(time.Second)
-	update := func(mutate func(p *corev1.Pod), now time.Time) {
-		t.Helper()
-		_, err := cluster.UpdatePodStatus(ctx, ns, name, func(p *corev1.Pod) {
-			mutate(p)
-			framework.SyncPodStatus(p, now)
-		})
-		require.NoError(t, err)
-	}
 	update(func(p *corev1.Pod) {
 		framework.SchedulePod(p, t0)
 		framework.StartContainer(p, "wait-for-db", t0.Add(time.Second))
