@@ -22,47 +22,23 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT="$(pwd)"
-STERN_VERSION=v1.33.0
-CACHE="${PODS_PATTERN_CACHE:-${XDG_CACHE_HOME:-${HOME}/.cache}/pods-pattern}"
+source hack/bench-lib.sh
 RATE="${BENCH_LATENCY_RATE:-20}"
 STEADY="${BENCH_LATENCY_STEADY:-20}"
 QUIET="${BENCH_LATENCY_QUIET:-10}"
 
-log() { echo "bench: $*" >&2; }
-
-# stern, pinned; `stern --version` says "dev", so the version is in the path.
-STERN="${CACHE}/stern-${STERN_VERSION}/stern"
-if [[ ! -x "${STERN}" ]]; then
-	log "installing stern ${STERN_VERSION}"
-	GOBIN="$(dirname "${STERN}")" go install "github.com/stern/stern@${STERN_VERSION}"
-fi
-
-run_dir="$(mktemp -d "${TMPDIR:-/tmp}/pods-pattern-bench.XXXXXX")"
-log "building bin/kubectl-pods_pattern and hack/latency"
-go build -trimpath -ldflags "-s -w" -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern # as make build
-go build -o "${run_dir}/latency" ./hack/latency
-
-export PODS_PATTERN_E2E_DIR="${run_dir}/cluster"
+bench_stern
+log "building bin/kubectl-pods_pattern"
+bench_build_plugin
 export PODS_PATTERN_KUBELET_POLL_INTERVAL=5ms
-teardown() {
-	local rc=$?
-	hack/cluster-down.sh >/dev/null 2>&1 || rc=1
-	rm -rf "${run_dir}"
-	exit "${rc}"
-}
-trap teardown EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-log "starting the control plane"
-eval "$(hack/cluster-up.sh)"
-KUBECTL="$(command -v kubectl)"
+bench_start_cluster
+log "building hack/latency"
+go build -o "${run_dir}/latency" ./hack/latency
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 rc=0
-"${run_dir}/latency" -plugin "${ROOT}/bin/kubectl-pods_pattern" -kubectl "${KUBECTL}" \
+"${run_dir}/latency" -plugin "${PLUGIN}" -kubectl "${KUBECTL}" \
 	-stern "${STERN}" -stern-version "${STERN_VERSION}" \
 	-rate "${RATE}" -steady "${STEADY}s" -quiet "${QUIET}s" || rc=$?
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"

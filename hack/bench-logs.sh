@@ -26,14 +26,10 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT="$(pwd)"
-STERN_VERSION=v1.33.0
+source hack/bench-lib.sh
 RUNS="${BENCH_RUNS:-3}"
 SCALE="${BENCH_SCALE:-1}"
 PIN="${BENCH_PIN:-0}"
-CACHE="${PODS_PATTERN_CACHE:-${XDG_CACHE_HOME:-${HOME}/.cache}/pods-pattern}"
-
-log() { echo "bench: $*" >&2; }
 
 server_pin=()
 client_pin=()
@@ -43,35 +39,14 @@ if [[ "${PIN}" == 1 ]]; then
 	client_pin=(taskset -c "${BENCH_CLIENT_CPUS:-1}")
 fi
 
-# stern, pinned; `stern --version` says "dev", so the version is in the path.
-STERN="${CACHE}/stern-${STERN_VERSION}/stern"
-if [[ ! -x "${STERN}" ]]; then
-	log "installing stern ${STERN_VERSION}"
-	GOBIN="$(dirname "${STERN}")" go install "github.com/stern/stern@${STERN_VERSION}"
-fi
-
-run_dir="$(mktemp -d "${TMPDIR:-/tmp}/pods-pattern-bench.XXXXXX")"
-log "building bin/kubectl-pods_pattern and hack/bench"
-go build -trimpath -ldflags "-s -w" -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern # as make build
+bench_stern
+log "building bin/kubectl-pods_pattern"
+bench_build_plugin
+bench_start_cluster "${server_pin[@]}"
+log "building hack/bench"
 go build -o "${run_dir}/bench" ./hack/bench
-PLUGIN="${ROOT}/bin/kubectl-pods_pattern"
 BENCH="${run_dir}/bench"
 RESULTS="${run_dir}/results.jsonl"
-
-export PODS_PATTERN_E2E_DIR="${run_dir}/cluster"
-teardown() {
-	local rc=$?
-	hack/cluster-down.sh >/dev/null 2>&1 || rc=1
-	rm -rf "${run_dir}"
-	exit "${rc}"
-}
-trap teardown EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-log "starting the control plane${server_pin[*]:+ (${server_pin[*]})}"
-eval "$("${server_pin[@]}" hack/cluster-up.sh)"
-KUBECTL="$(command -v kubectl)"
 LOGDIR="${PODS_PATTERN_E2E_DIR}/kubelet-logs"
 [[ -d "${LOGDIR}" ]] || { log "no kubelet log dir at ${LOGDIR}"; exit 1; }
 SERVER_PIDS="$(cat "${PODS_PATTERN_E2E_DIR}"/run/{kube-apiserver,test-kubelet,etcd}.pid | paste -sd,)"

@@ -16,11 +16,9 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT="$(pwd)"
+source hack/bench-lib.sh
 RUNS="${BENCH_RUNS:-3}"
 PODS="${BENCH_PODS:-5000}"
-
-log() { echo "bench: $*" >&2; }
 
 if [[ ! -x /usr/bin/time ]]; then
 	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
@@ -32,26 +30,11 @@ if [[ ! -x /usr/bin/time ]]; then
 	fi
 fi
 
-log "building bin/kubectl-pods_pattern and hack/benchpods"
-go build -trimpath -ldflags "-s -w" -o bin/kubectl-pods_pattern ./cmd/kubectl-pods_pattern # as make build
-PLUGIN="${ROOT}/bin/kubectl-pods_pattern"
-
-run_dir="$(mktemp -d "${TMPDIR:-/tmp}/pods-pattern-bench.XXXXXX")"
+log "building bin/kubectl-pods_pattern"
+bench_build_plugin
+bench_start_cluster
+log "building hack/benchpods"
 go build -o "${run_dir}/benchpods" ./hack/benchpods
-export PODS_PATTERN_E2E_DIR="${run_dir}/cluster"
-teardown() {
-	local rc=$?
-	hack/cluster-down.sh >/dev/null 2>&1 || rc=1
-	rm -rf "${run_dir}"
-	exit "${rc}"
-}
-trap teardown EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-log "starting the control plane"
-eval "$(hack/cluster-up.sh)"
-KUBECTL="$(command -v kubectl)"
 
 log "creating ${PODS} pods with statuses"
 "${run_dir}/benchpods" -pods "${PODS}" -namespaces 50 >&2
