@@ -95,10 +95,10 @@ func pullOf(c *podmodel.Container, se *stepEvents) *Pull {
 	p := &Pull{Image: c.Image}
 	switch {
 	case !se.pullingFirst.IsZero() && !se.pulledFirst.IsZero() && !se.pulledFirst.Before(se.pullingFirst):
-		p.StartedAt, p.FinishedAt = timePtr(se.pullingFirst), timePtr(se.pulledFirst)
+		p.StartedAt, p.FinishedAt = podmodel.TimePtr(se.pullingFirst), podmodel.TimePtr(se.pulledFirst)
 	case !se.pullingFirst.IsZero() && !c.ImagePulled:
 		// Pulling again after a failure: the wait counts from the first try.
-		p.StartedAt = timePtr(se.pullingFirst)
+		p.StartedAt = podmodel.TimePtr(se.pullingFirst)
 		p.Ongoing = true
 		p.Failed = c.CannotPull()
 	case se.present:

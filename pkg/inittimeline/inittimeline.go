@@ -147,7 +147,7 @@ func Build(pod *corev1.Pod, events []corev1.Event, cls classify.Result, now time
 	t := Timeline{Namespace: m.Namespace, Name: m.Name, Status: m.Status, Phase: string(m.Phase), Ready: m.Ready,
 		HasStatus: m.HasStatus, InitSteps: m.InitSteps, Now: now.UTC(), StartedAt: m.StartTime}
 	if t.StartedAt == nil && t.HasStatus && !pod.CreationTimestamp.IsZero() {
-		t.StartedAt = timePtr(pod.CreationTimestamp.Time)
+		t.StartedAt = podmodel.TimePtr(pod.CreationTimestamp.Time)
 	}
 	appOrder := len(pod.Spec.InitContainers) + 1
 	for i := range m.Containers {
@@ -262,7 +262,7 @@ func initializedAt(pod *corev1.Pod, m *podmodel.Pod, t *Timeline) *time.Time {
 	if last == nil {
 		for _, c := range pod.Status.Conditions {
 			if c.Type == corev1.PodInitialized && c.Status == corev1.ConditionTrue && !c.LastTransitionTime.IsZero() {
-				return timePtr(c.LastTransitionTime.Time)
+				return podmodel.TimePtr(c.LastTransitionTime.Time)
 			}
 		}
 	}
@@ -275,7 +275,7 @@ func scheduling(pod *corev1.Pod, m *podmodel.Pod, t *Timeline, now time.Time) {
 	if pod.CreationTimestamp.IsZero() {
 		return
 	}
-	t.CreatedAt = timePtr(pod.CreationTimestamp.Time)
+	t.CreatedAt = podmodel.TimePtr(pod.CreationTimestamp.Time)
 	t.Unscheduled = m.Unscheduled
 	if m.Unscheduled {
 		t.ScheduledSeconds = seconds(now.Sub(*t.CreatedAt))
@@ -283,7 +283,7 @@ func scheduling(pod *corev1.Pod, m *podmodel.Pod, t *Timeline, now time.Time) {
 	}
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionTrue && !c.LastTransitionTime.IsZero() {
-			t.ScheduledAt = timePtr(c.LastTransitionTime.Time)
+			t.ScheduledAt = podmodel.TimePtr(c.LastTransitionTime.Time)
 			t.ScheduledSeconds = seconds(t.ScheduledAt.Sub(*t.CreatedAt))
 		}
 	}
@@ -705,9 +705,4 @@ func seconds(d time.Duration) *float64 {
 	}
 	v := d.Seconds()
 	return &v
-}
-
-func timePtr(t time.Time) *time.Time {
-	u := t.UTC()
-	return &u
 }

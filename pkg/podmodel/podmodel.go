@@ -106,13 +106,13 @@ func Build(pod *corev1.Pod, cls classify.Result) Pod {
 		Ready: sum.Ready(), Restarts: sum.Restarts}
 	if p.HasStatus {
 		p.Status = sum.Status
-		p.LastRestartAt = timePtr(sum.LastRestartAt)
+		p.LastRestartAt = TimePtr(sum.LastRestartAt)
 	}
 	if pod.Status.StartTime != nil {
-		p.StartTime = timePtr(pod.Status.StartTime.Time)
+		p.StartTime = TimePtr(pod.Status.StartTime.Time)
 	}
 	if !sum.LastRestartAt.IsZero() {
-		p.LastRestartAt = timePtr(sum.LastRestartAt)
+		p.LastRestartAt = TimePtr(sum.LastRestartAt)
 	}
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
@@ -156,19 +156,19 @@ func readContainer(cc classify.Container, spec *corev1.Container, st *corev1.Con
 	switch s := st.State; {
 	case s.Running != nil:
 		c.State = StateRunning
-		c.StartedAt = timePtr(s.Running.StartedAt.Time)
+		c.StartedAt = TimePtr(s.Running.StartedAt.Time)
 	case s.Terminated != nil:
 		c.State, c.Reason, c.Message = StateTerminated, s.Terminated.Reason, s.Terminated.Message
 		code := s.Terminated.ExitCode
 		c.ExitCode = &code
-		c.StartedAt = timePtr(s.Terminated.StartedAt.Time)
-		c.FinishedAt = timePtr(s.Terminated.FinishedAt.Time)
+		c.StartedAt = TimePtr(s.Terminated.StartedAt.Time)
+		c.FinishedAt = TimePtr(s.Terminated.FinishedAt.Time)
 	case s.Waiting != nil:
 		c.State, c.Reason, c.Message = StateWaiting, s.Waiting.Reason, s.Waiting.Message
 	}
 	if t := st.LastTerminationState.Terminated; t != nil {
 		c.LastState = &Termination{Reason: t.Reason, ExitCode: t.ExitCode,
-			StartedAt: timePtr(t.StartedAt.Time), FinishedAt: timePtr(t.FinishedAt.Time)}
+			StartedAt: TimePtr(t.StartedAt.Time), FinishedAt: TimePtr(t.FinishedAt.Time)}
 	}
 	return c
 }
@@ -329,7 +329,8 @@ func containerStatuses(pod *corev1.Pod) map[string]*corev1.ContainerStatus {
 	return out
 }
 
-func timePtr(t time.Time) *time.Time {
+// TimePtr is t in UTC for a JSON field, nil for the zero time (not known).
+func TimePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}

@@ -185,7 +185,7 @@ func convertEvents(events []corev1.Event) []Event {
 		ev := Event{Type: e.Type, Reason: e.Reason, Message: strings.TrimSpace(e.Message), Count: int32(podmodel.EventCount(e)),
 			Container: podmodel.EventContainer(e)}
 		if _, last := podmodel.EventTimes(e); !last.IsZero() {
-			ev.LastSeen = timePtr(last)
+			ev.LastSeen = podmodel.TimePtr(last)
 		}
 		switch {
 		case e.Source.Component != "":
@@ -200,12 +200,4 @@ func convertEvents(events []corev1.Event) []Event {
 		return a != nil && (b == nil || a.Before(*b))
 	})
 	return out
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
