@@ -90,12 +90,7 @@ func (l *ContainerLog) stream(ctx context.Context, o *corev1.PodLogOptions) (io.
 // one this stream was following) from the same time, without follow, and
 // Resume then ends it (its instance is gone).
 func (l *ContainerLog) sameInstance(ctx context.Context, rc io.ReadCloser, o corev1.PodLogOptions) (io.ReadCloser, error) {
-	var pod *corev1.Pod
-	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
-		var err error
-		pod, err = l.Client.CS.CoreV1().Pods(l.Namespace).Get(ctx, l.Pod, metav1.GetOptions{})
-		return err
-	})
+	pod, err := l.getPod(ctx)
 	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return rc, nil
@@ -113,6 +108,17 @@ func (l *ContainerLog) sameInstance(ctx context.Context, rc io.ReadCloser, o cor
 	_ = rc.Close()
 	o.Follow, o.Previous = false, true
 	return l.stream(ctx, &o)
+}
+
+// getPod reads the stream's pod, waiting out an API server that went away.
+func (l *ContainerLog) getPod(ctx context.Context) (*corev1.Pod, error) {
+	var pod *corev1.Pod
+	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
+		var err error
+		pod, err = l.Client.CS.CoreV1().Pods(l.Namespace).Get(ctx, l.Pod, metav1.GetOptions{})
+		return err
+	})
+	return pod, err
 }
 
 // messageLimiter ends a timestamped log after limit bytes of messages
@@ -191,12 +197,7 @@ func (l *ContainerLog) followOn(ctx context.Context, end logmerge.StreamEnd) (bo
 			return false, nil
 		}
 	}
-	var pod *corev1.Pod
-	err := l.Client.Reconnect.Do(ctx, func(ctx context.Context) error {
-		var err error
-		pod, err = l.Client.CS.CoreV1().Pods(l.Namespace).Get(ctx, l.Pod, metav1.GetOptions{})
-		return err
-	})
+	pod, err := l.getPod(ctx)
 	if err != nil {
 		if apierrors.IsNotFound(err) || ctx.Err() != nil {
 			return false, nil
