@@ -43,12 +43,16 @@ type Reconnector struct {
 	Backoff wait.Backoff
 
 	mu      sync.Mutex
-	outages map[string]time.Time // since when; "" is the API server itself
-	// backs are closed when an outage ends: every request waiting out its
-	// backoff tries again at once, so that the streams of a follow reopen
-	// together and their lines are merged in order, not one stream up to
-	// the backoff's cap (5s) after the others.
-	backs map[string]chan struct{}
+	outages map[string]*outage // "" is the API server itself
+}
+
+// outage is one thing away: since when, and back, closed when it ends. Every
+// request waiting out its backoff then tries again at once, so that the
+// streams of a follow reopen together and their lines are merged in order,
+// not one stream up to the backoff's cap (5s) after the others.
+type outage struct {
+	since time.Time
+	back  chan struct{}
 }
 
 // Do runs op until it succeeds, fails for another reason than an unreachable
@@ -105,30 +109,28 @@ func (r *Reconnector) DoFor(ctx context.Context, what string, op func(context.Co
 func (r *Reconnector) down(what string, err error) (<-chan struct{}, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	since, down := r.outages[what]
-	if !down {
+	o := r.outages[what]
+	if o == nil {
 		if r.outages == nil {
-			r.outages, r.backs = map[string]time.Time{}, map[string]chan struct{}{}
+			r.outages = map[string]*outage{}
 		}
-		since = time.Now()
-		r.outages[what] = since
-		r.backs[what] = make(chan struct{})
+		o = &outage{since: time.Now(), back: make(chan struct{})}
+		r.outages[what] = o
 		if what == "" {
 			r.note(fmt.Sprintf("note: lost the Kubernetes API (%s); reconnecting for up to %s", reason(err), r.Timeout))
 		} else {
 			r.note(fmt.Sprintf("note: %s fails (%s); retrying for up to %s", what, detail(err), r.Timeout))
 		}
 	}
-	back := r.backs[what]
-	away := time.Since(since)
+	away := time.Since(o.since)
 	if away < r.Timeout {
-		return back, nil
+		return o.back, nil
 	}
 	if what == "" {
-		return back, fmt.Errorf("%w: the Kubernetes API has been unreachable for %s (--reconnect-timeout=%s): %s",
+		return o.back, fmt.Errorf("%w: the Kubernetes API has been unreachable for %s (--reconnect-timeout=%s): %s",
 			ErrGaveUp, away.Round(time.Second), r.Timeout, reason(err))
 	}
-	return back, fmt.Errorf("%w: %s has failed for %s (--reconnect-timeout=%s): %s",
+	return o.back, fmt.Errorf("%w: %s has failed for %s (--reconnect-timeout=%s): %s",
 		ErrGaveUp, what, away.Round(time.Second), r.Timeout, detail(err))
 }
 
@@ -140,14 +142,13 @@ func (r *Reconnector) up(what string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	since, down := r.outages[what]
-	if !down {
+	o := r.outages[what]
+	if o == nil {
 		return
 	}
 	delete(r.outages, what)
-	close(r.backs[what])
-	delete(r.backs, what)
-	away := time.Since(since).Round(100 * time.Millisecond)
+	close(o.back)
+	away := time.Since(o.since).Round(100 * time.Millisecond)
 	if what == "" {
 		r.note(fmt.Sprintf("note: the Kubernetes API is back after %s", away))
 	} else {
